@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Audit.Core;
+
+/// <summary>Writes a file completely or not at all: to a temporary file beside it, flushed, then renamed over the target.</summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? ".";
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    public static void WriteText(string path, string text) =>
+        Write(path, s =>
+        {
+            var bytes = new UTF8Encoding(false).GetBytes(text);
+            s.Write(bytes, 0, bytes.Length);
+        });
+
+    /// <summary>Fails early (before any work) when a folder cannot be created or written.</summary>
+    public static void EnsureWritableDirectory(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var probe = Path.Combine(dir, $".audit-write-probe.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+        {
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+public static class Hashing
+{
+    public static string Sha256(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
+}

@@ -1,0 +1,20 @@
+namespace Audit.Core;
+
+/// <summary>Process exit codes (DESIGN.md, README, --help).</summary>
+public static class ExitCodes
+{
+    /// <summary>Compliant: no failing check at or above --fail-on, no error.</summary>
+    public const int Compliant = 0;
+    /// <summary>At least one failing check at or above --fail-on severity.</summary>
+    public const int Failed = 1;
+    /// <summary>No such failure, but at least one check could not be evaluated (audit incomplete).</summary>
+    public const int Incomplete = 2;
+    /// <summary>Live collection is not possible on this platform (CIM needs Windows).</summary>
+    public const int Unsupported = 69;
+    /// <summary>Usage error (EX_USAGE).</summary>
+    public const int Usage = 64;
+    /// <summary>Invalid input file: schema, JSON or expression errors (EX_DATAERR).</summary>
+    public const int InvalidInput = 65;
+    /// <summary>Cannot write output (EX_CANTCREAT).</summary>
+    public const int CannotWrite = 73;
+}

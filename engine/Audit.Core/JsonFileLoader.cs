@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using NJsonSchema;
+using NJsonSchema.Validation;
+
+namespace Audit.Core;
+
+/// <summary>A JSON input file read, checked against its schema and deserialised, with what is needed to point at positions in it.</summary>
+public sealed record LoadedJson<T>(T Value, byte[] Utf8, string Sha256, string DisplayPath)
+{
+    private JsonPositionIndex? _positions;
+
+    public JsonPositionIndex Positions => _positions ??= JsonPositionIndex.Build(Utf8);
+}
+
+/// <summary>Options shared by every loader.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>Files larger than this are refused before they are read.</summary>
+    public long MaxBytes { get; init; } = DefaultMaxBytes;
+
+    public const long DefaultMaxBytes = 1L << 30;
+
+    public static LoadOptions Default { get; } = new();
+}
+
+/// <summary>
+/// Reads JSON input strictly: size limit before reading, UTF-8 (BOM tolerated, invalid bytes refused), syntax,
+/// schema (NJsonSchema on the text, for line and column), then System.Text.Json into the model.
+/// Every problem becomes a <see cref="Diagnostic"/>; nothing throws past it except <see cref="InputException"/>.
+/// </summary>
+public static class JsonFileLoader
+{
+    public const int MaxDepth = 64;
+
+    public static LoadedJson<T> Load<T>(string path, string schemaName, LoadOptions? options = null, string? displayPath = null)
+    {
+        options ??= LoadOptions.Default;
+        var shown = displayPath ?? path;
+        FileInfo info;
+        try
+        {
+            info = new FileInfo(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, $"invalid path: {e.Message}", shown));
+        }
+        if (!info.Exists)
+        {
+            var what = Directory.Exists(path) ? "is a folder, expected a file" : "file not found";
+            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, what, shown));
+        }
+        if (info.Length > options.MaxBytes)
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.FileTooLarge, DiagnosticLevel.Error,
+                $"file is {info.Length:N0} bytes, over the limit of {options.MaxBytes:N0} bytes (raise it with --max-input-mb)", shown));
+        }
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, $"cannot read: {e.Message}", shown));
+        }
+        return Parse<T>(bytes, schemaName, shown);
+    }
+
+    public static LoadedJson<T> Parse<T>(byte[] raw, string schemaName, string displayPath)
+    {
+        var sha = Hashing.Sha256(raw);
+        var bytes = raw.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? raw[3..] : raw;
+
+        var badUtf8 = FindInvalidUtf8(bytes);
+        if (badUtf8 >= 0)
+        {
+            var (l, c) = JsonPositionIndex.LineColumnOf(bytes, badUtf8);
+            throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid UTF-8 byte 0x{bytes[badUtf8]:X2} at byte offset {badUtf8}", displayPath, l, c));
+        }
+
+        CheckSyntax(bytes, displayPath);
+
+        var text = Encoding.UTF8.GetString(bytes);
+        var schemaErrors = ValidateAgainstSchema(text, schemaName, displayPath);
+        if (schemaErrors.Count > 0)
+        {
+            throw new InputException(schemaErrors);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(bytes, AuditJson.Options)
+                ?? throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, "document is null", displayPath, 1, 1));
+            return new LoadedJson<T>(value, bytes, sha, displayPath);
+        }
+        catch (JsonException e)
+        {
+            var line = (int)(e.LineNumber ?? 0) + 1;
+            var col = (int)(e.BytePositionInLine ?? 0) + 1;
+            var msg = e.Message;
+            var code = msg.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? DiagnosticCodes.DuplicateKey : DiagnosticCodes.InvalidJson;
+            var cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                msg = msg[..cut];
+            }
+            throw new InputException(new Diagnostic(code, DiagnosticLevel.Error, $"{msg} (at {e.Path ?? "$"})", displayPath, line, col));
+        }
+    }
+
+    private static void CheckSyntax(ReadOnlySpan<byte> bytes, string displayPath)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException e)
+        {
+            var line = (int)(e.LineNumber ?? 0) + 1;
+            var col = (int)(e.BytePositionInLine ?? 0) + 1;
+            var msg = e.Message;
+            var cut = msg.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                msg = msg[..cut];
+            }
+            throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid JSON: {msg.TrimEnd('.', ' ')}", displayPath, line, col));
+        }
+    }
+
+    private static int FindInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return -1;
+        }
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            var status = System.Buffers.OperationStatus.Done;
+            status = Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed);
+            if (status != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+            offset += consumed;
+        }
+        return -1;
+    }
+
+    private static readonly ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
+
+    /// <summary>A schema from schema/ (embedded in this assembly), e.g. snapshot.v1.schema.json.</summary>
+    public static JsonSchema Schema(string name) => Schemas.GetOrAdd(name, static n =>
+    {
+        var text = SchemaText(n);
+        return JsonSchema.FromJsonAsync(text).GetAwaiter().GetResult();
+    });
+
+    public static string SchemaText(string name)
+    {
+        var asm = typeof(JsonFileLoader).Assembly;
+        using var stream = asm.GetManifestResourceStream("schema/" + name)
+            ?? throw new InvalidOperationException($"schema {name} is not embedded");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    public static IReadOnlyList<string> EmbeddedSchemaNames() =>
+        [.. typeof(JsonFileLoader).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("schema/", StringComparison.Ordinal)).Select(n => n["schema/".Length..]).Order(StringComparer.Ordinal)];
+
+    public static IReadOnlyList<Diagnostic> ValidateAgainstSchema(string text, string schemaName, string displayPath)
+    {
+        var schema = Schema(schemaName);
+        ICollection<ValidationError> errors;
+        try
+        {
+            errors = schema.Validate(text);
+        }
+        catch (Newtonsoft.Json.JsonException e)
+        {
+            return [new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid JSON: {e.Message}", displayPath)];
+        }
+        var list = new List<Diagnostic>();
+        Flatten(errors, displayPath, list);
+        return [.. list.Distinct().OrderBy(d => d.Line).ThenBy(d => d.Column).ThenBy(d => d.Message, StringComparer.Ordinal).Take(200)];
+    }
+
+    private static void Flatten(IEnumerable<ValidationError> errors, string displayPath, List<Diagnostic> into)
+    {
+        foreach (var e in errors)
+        {
+            if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
+            {
+                // Report the branch that got furthest; listing every oneOf branch buries the real problem.
+                var best = child.Errors.Values.OrderBy(v => v.Count).First();
+                if (best.Count > 0)
+                {
+                    Flatten(best, displayPath, into);
+                    continue;
+                }
+            }
+            var path = string.IsNullOrEmpty(e.Path) ? "#" : e.Path;
+            var what = e.Kind switch
+            {
+                ValidationErrorKind.PropertyRequired => $"required property '{e.Property}' is missing",
+                ValidationErrorKind.NoAdditionalPropertiesAllowed => $"unknown property '{e.Property}'",
+                ValidationErrorKind.NotInEnumeration => "value is not one of the allowed values",
+                _ => Humanize(e.Kind.ToString()),
+            };
+            into.Add(new Diagnostic(DiagnosticCodes.SchemaViolation, DiagnosticLevel.Error, $"{what} (at {path})", displayPath, e.LineNumber, e.LinePosition));
+        }
+    }
+
+    private static string Humanize(string kind)
+    {
+        var sb = new StringBuilder();
+        foreach (var ch in kind)
+        {
+            if (char.IsUpper(ch) && sb.Length > 0)
+            {
+                sb.Append(' ');
+            }
+            sb.Append(char.ToLowerInvariant(ch));
+        }
+        return sb.ToString();
+    }
+}

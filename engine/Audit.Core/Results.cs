@@ -1,0 +1,132 @@
+using System.Text.Json.Serialization;
+
+namespace Audit.Core;
+
+/// <summary>results.json (schema/results.v1.schema.json): every verdict with evidence, the rule catalogue and run metadata. Input of re-rendering and drift.</summary>
+public sealed record ResultsDocument
+{
+    public const string CurrentApiVersion = "audit.hyperv/v1";
+
+    public string ApiVersion { get; init; } = CurrentApiVersion;
+    public string Kind { get; init; } = "Results";
+    public RunInfo Run { get; init; } = new();
+    /// <summary>Parameter values used (defaults merged with overrides), name -> JSON value.</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement> Parameters { get; init; } = new Dictionary<string, System.Text.Json.JsonElement>();
+    /// <summary>The rules that were evaluated, once each (verdicts refer to them by id).</summary>
+    public IReadOnlyList<RuleInfo> Rules { get; init; } = [];
+    public IReadOnlyList<Verdict> Results { get; init; } = [];
+    public Summary Summary { get; init; } = new();
+}
+
+public sealed record RunInfo
+{
+    public string ToolVersion { get; init; } = "";
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+    public SnapshotRef Snapshot { get; init; } = new();
+    public IReadOnlyList<RuleSetRef> RuleSets { get; init; } = [];
+    public Severity FailOn { get; init; } = Severity.High;
+    /// <summary>Evaluation time per rule, milliseconds, summed over entities.</summary>
+    public IReadOnlyDictionary<string, double> RuleTimingsMs { get; init; } = new Dictionary<string, double>();
+}
+
+public sealed record SnapshotRef
+{
+    public string? Path { get; init; }
+    public string Sha256 { get; init; } = "";
+    public DateTimeOffset CollectedAt { get; init; }
+    public bool Complete { get; init; } = true;
+    public int Hosts { get; init; }
+}
+
+public sealed record RuleSetRef
+{
+    public string Id { get; init; } = "";
+    public string Version { get; init; } = "";
+    public string? Title { get; init; }
+    public string? Path { get; init; }
+    public string Sha256 { get; init; } = "";
+}
+
+public sealed record RuleInfo
+{
+    public string Id { get; init; } = "";
+    public string Title { get; init; } = "";
+    /// <summary>Family prefix (HV-IS, AD-DELEG, KB, ...): the id up to its last dash.</summary>
+    public string Family { get; init; } = "";
+    public Severity Severity { get; init; }
+    public Scope Scope { get; init; }
+    public string RuleSet { get; init; } = "";
+    public string? Rationale { get; init; }
+    public string? Remediation { get; init; }
+    public IReadOnlyList<string> References { get; init; } = [];
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+/// <summary>One verdict per (rule, entity).</summary>
+public sealed record Verdict
+{
+    public string RuleId { get; init; } = "";
+    public Severity Severity { get; init; }
+    public Scope Scope { get; init; }
+    /// <summary>Stable entity key: ZULU, ZULU/VM01, ZULU->YANKEE, ZULU$ (computer), CLUSTER1 (cluster).</summary>
+    public string Entity { get; init; } = "";
+    /// <summary>The host the verdict belongs to (source host for pairs); null for computer and cluster scopes.</summary>
+    public string? Host { get; init; }
+    public Outcome Outcome { get; init; }
+    public string Message { get; init; } = "";
+    public string? Expected { get; init; }
+    public string? Actual { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<Outcome>))]
+public enum Outcome
+{
+    [JsonStringEnumMemberName("pass")] Pass,
+    [JsonStringEnumMemberName("fail")] Fail,
+    [JsonStringEnumMemberName("error")] Error,
+    [JsonStringEnumMemberName("notApplicable")] NotApplicable,
+    [JsonStringEnumMemberName("waived")] Waived,
+}
+
+/// <summary>Ordered from most to least severe so that comparisons read naturally (Critical &lt; High means "more severe").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Severity>))]
+public enum Severity
+{
+    [JsonStringEnumMemberName("critical")] Critical,
+    [JsonStringEnumMemberName("high")] High,
+    [JsonStringEnumMemberName("medium")] Medium,
+    [JsonStringEnumMemberName("low")] Low,
+    [JsonStringEnumMemberName("info")] Info,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<Scope>))]
+public enum Scope
+{
+    [JsonStringEnumMemberName("host")] Host,
+    [JsonStringEnumMemberName("vm")] Vm,
+    [JsonStringEnumMemberName("hostPair")] HostPair,
+    [JsonStringEnumMemberName("computer")] Computer,
+    [JsonStringEnumMemberName("cluster")] Cluster,
+}
+
+public sealed record Summary
+{
+    public int Total { get; init; }
+    public OutcomeCounts ByOutcome { get; init; } = new();
+    /// <summary>severity -> counts per outcome.</summary>
+    public IReadOnlyDictionary<Severity, OutcomeCounts> BySeverity { get; init; } = new Dictionary<Severity, OutcomeCounts>();
+    /// <summary>compliant, noncompliant, incomplete.</summary>
+    public string Verdict { get; init; } = "";
+    public int ExitCode { get; init; }
+}
+
+public sealed record OutcomeCounts
+{
+    public int Pass { get; init; }
+    public int Fail { get; init; }
+    public int Error { get; init; }
+    public int NotApplicable { get; init; }
+    public int Waived { get; init; }
+    public int Total => Pass + Fail + Error + NotApplicable + Waived;
+}
