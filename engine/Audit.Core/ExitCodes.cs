@@ -11,10 +11,10 @@ public static class ExitCodes
     public const int Incomplete = 2;
     /// <summary>Live collection is not possible on this platform (CIM needs Windows).</summary>
     public const int Unsupported = 69;
-    /// <summary>Usage error (EX_USAGE).</summary>
+    /// <summary>Usage error (EX_USAGE), including an output folder that cannot be written.</summary>
     public const int Usage = 64;
     /// <summary>Invalid input file: schema, JSON or expression errors (EX_DATAERR).</summary>
     public const int InvalidInput = 65;
-    /// <summary>Cannot write output (EX_CANTCREAT).</summary>
-    public const int CannotWrite = 73;
+    /// <summary>Unexpected internal failure (EX_SOFTWARE): a bug; please report it.</summary>
+    public const int InternalError = 70;
 }

@@ -1,0 +1,123 @@
+using System.Reflection;
+using Audit.Core;
+using Audit.Rules;
+
+namespace Audit.Cli;
+
+public sealed record RunSettings
+{
+    public string? Snapshot { get; init; }
+    public IReadOnlyList<string> Rules { get; init; } = [];
+    public string Out { get; init; } = "out";
+    public Severity FailOn { get; init; } = Severity.High;
+    public IReadOnlySet<string> Formats { get; init; } = new HashSet<string>(Commands.AllFormats, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+    public bool Quiet { get; init; }
+    public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
+}
+
+/// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
+public sealed class AuditRunner(CliContext ctx)
+{
+    public static string ToolVersion { get; } =
+        typeof(AuditRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public int Run(RunSettings s)
+    {
+        var snapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot");
+        var rulePaths = s.Rules.Count > 0 ? s.Rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
+        var outDir = ctx.Env.Resolve(s.Out);
+        var writeFiles = s.Formats.Any(f => f != "console");
+        if (writeFiles)
+        {
+            try
+            {
+                AtomicFile.EnsureWritableDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot write to output folder '{s.Out}': {e.Message}");
+            }
+        }
+
+        var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
+        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load });
+        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
+        LoadedJson<Snapshot>? snapshot = null;
+        try
+        {
+            snapshot = SnapshotLoader.Load(snapshotPath, load, Display(snapshotPath));
+        }
+        catch (InputException e)
+        {
+            diagnostics.AddRange(e.Diagnostics);
+        }
+        if (rules.Catalog is null || snapshot is null)
+        {
+            ctx.PrintDiagnostics(diagnostics);
+            return ExitCodes.InvalidInput;
+        }
+        ctx.PrintDiagnostics(diagnostics);
+
+        var results = Evaluator.Evaluate(rules.Catalog, snapshot, new EvaluationOptions
+        {
+            FailOn = s.FailOn,
+            ToolVersion = ToolVersion,
+            SnapshotPath = Display(snapshotPath),
+            Clock = ctx.Env.Clock,
+        });
+
+        var written = OutputWriter.Write(results, s.Formats, outDir);
+        OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console") && !s.Quiet, written, s.Out);
+        return results.Summary.ExitCode;
+    }
+
+    public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters)
+    {
+        var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
+        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters });
+        var diagnostics = new List<Diagnostic>(result.Diagnostics);
+        foreach (var snap in snapshots)
+        {
+            try
+            {
+                SnapshotLoader.Load(ctx.Env.Resolve(snap), displayPath: snap);
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
+        ctx.PrintDiagnostics(diagnostics);
+        if (diagnostics.Exists(d => d.Level == DiagnosticLevel.Error))
+        {
+            return ExitCodes.InvalidInput;
+        }
+        var sets = result.Catalog!.RuleSets;
+        ctx.Out.WriteLine($"OK: {sets.Count} rule set(s), {result.Catalog.Rules.Count} rule(s) compiled{(snapshots.Count > 0 ? $", {snapshots.Count} snapshot(s) valid" : "")}.");
+        return ExitCodes.Compliant;
+    }
+
+    /// <summary>A bundled default (samples/, rules/): looked up from the current folder upwards, then beside the executable.</summary>
+    private string DefaultPath(string relative, string option)
+    {
+        foreach (var start in new[] { ctx.Env.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (File.Exists(candidate) || Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        throw new UsageException($"no {relative} found from '{ctx.Env.CurrentDirectory}' upwards; pass {option}");
+    }
+
+    private string Display(string path)
+    {
+        var rel = Path.GetRelativePath(ctx.Env.CurrentDirectory, path);
+        return (rel.StartsWith("..", StringComparison.Ordinal) ? path : rel).Replace('\\', '/');
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace Audit.Cli;
+
+/// <summary>What the CLI reads from its surroundings, injectable for in-process tests.</summary>
+public sealed record CliEnvironment
+{
+    public string CurrentDirectory { get; init; } = Directory.GetCurrentDirectory();
+    /// <summary>Colour on the console: off when NO_COLOR is set or output is redirected.</summary>
+    public bool Color { get; init; }
+    public bool IsTerminal { get; init; }
+    public Func<string, string?> GetVariable { get; init; } = _ => null;
+    /// <summary>Wall clock; SOURCE_DATE_EPOCH pins it for reproducible output.</summary>
+    public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
+
+    public static CliEnvironment FromProcess()
+    {
+        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        Func<DateTimeOffset> clock = long.TryParse(epoch, NumberStyles.Integer, CultureInfo.InvariantCulture, out var secs)
+            ? () => DateTimeOffset.FromUnixTimeSeconds(secs)
+            : () => DateTimeOffset.UtcNow;
+        var terminal = !Console.IsOutputRedirected;
+        return new CliEnvironment
+        {
+            Color = terminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
+            IsTerminal = terminal,
+            GetVariable = Environment.GetEnvironmentVariable,
+            Clock = clock,
+        };
+    }
+
+    public string Resolve(string path) => Path.GetFullPath(Path.Combine(CurrentDirectory, path));
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Audit.Core;
+
+namespace Audit.Cli;
+
+/// <summary>Builds the subcommands.</summary>
+internal static class Commands
+{
+    public static IEnumerable<Command> All(CliContext ctx)
+    {
+        yield return RunCommand(ctx, "run", snapshotRequired: false,
+            "Audit an estate: load the rule set and a snapshot (default: the bundled sample), evaluate, write reports and print a summary.");
+        yield return RunCommand(ctx, "evaluate", snapshotRequired: true,
+            "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
+        yield return ValidateCommand(ctx);
+    }
+
+    /// <summary>Options shared by run and evaluate.</summary>
+    internal sealed class EvaluateOptions
+    {
+        public Option<string?> Snapshot { get; } = new("--snapshot") { Description = "Snapshot file to audit (default for 'run': samples/estate.snapshot.json).", HelpName = "FILE" };
+        public Option<string[]> Rules { get; } = new("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH", AllowMultipleArgumentsPerToken = false };
+        public Option<string> Out { get; } = new("--out") { Description = "Output folder (default: out).", HelpName = "DIR", DefaultValueFactory = _ => "out" };
+        public Option<string> FailOn { get; } = new("--fail-on") { Description = "Lowest severity whose failure fails the run (exit 1): critical, high, medium, low, info.", HelpName = "SEVERITY", DefaultValueFactory = _ => "high" };
+        public Option<string[]> Format { get; } = new("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated; default: all).", HelpName = "LIST" };
+        public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
+        public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
+        public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
+
+        public void AddTo(Command c)
+        {
+            foreach (var o in new Option[] { Snapshot, Rules, Out, FailOn, Format, Param, Quiet, MaxInputMb })
+            {
+                c.Options.Add(o);
+            }
+        }
+    }
+
+    private static Command RunCommand(CliContext ctx, string name, bool snapshotRequired, string description)
+    {
+        var cmd = new Command(name, description + Environment.NewLine + Environment.NewLine + CliApp.ExitCodeHelp);
+        var o = new EvaluateOptions();
+        if (snapshotRequired)
+        {
+            o.Snapshot.Required = true;
+        }
+        o.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var settings = new RunSettings
+            {
+                Snapshot = r.GetValue(o.Snapshot),
+                Rules = r.GetValue(o.Rules) ?? [],
+                Out = r.GetValue(o.Out) ?? "out",
+                FailOn = ParseSeverity(r.GetValue(o.FailOn), "--fail-on"),
+                Formats = ParseFormats(r.GetValue(o.Format)),
+                Parameters = ParseParams(r.GetValue(o.Param)),
+                Quiet = r.GetValue(o.Quiet),
+                MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
+            };
+            return new AuditRunner(ctx).Run(settings);
+        });
+        return cmd;
+    }
+
+    private static Command ValidateCommand(CliContext ctx)
+    {
+        var cmd = new Command("validate", "Check rule sets (schema, every expression, allow-list) and snapshots (schema) without evaluating anything. Exit 0 when clean, 65 with file(line,col) diagnostics otherwise.");
+        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH" };
+        var snapshots = new Option<string[]>("--snapshot") { Description = "Snapshot file to validate; repeatable.", HelpName = "FILE" };
+        var param = new Option<string[]>("--param") { Description = "Parameter override to check: name=value; repeatable.", HelpName = "NAME=VALUE" };
+        cmd.Options.Add(rules);
+        cmd.Options.Add(snapshots);
+        cmd.Options.Add(param);
+        cmd.SetAction(r => new AuditRunner(ctx).Validate(r.GetValue(rules) ?? [], r.GetValue(snapshots) ?? [], ParseParams(r.GetValue(param))));
+        return cmd;
+    }
+
+    internal static Severity ParseSeverity(string? text, string option) =>
+        EnumNames.TryParseSeverity(text, out var s) ? s : throw new UsageException($"{option} '{text}' is not a severity: use critical, high, medium, low or info");
+
+    internal static readonly string[] AllFormats = ["html", "junit", "json", "console"];
+
+    internal static IReadOnlySet<string> ParseFormats(string[]? values)
+    {
+        if (values is null || values.Length == 0)
+        {
+            return new HashSet<string>(AllFormats, StringComparer.Ordinal);
+        }
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            var lower = f.ToLowerInvariant();
+            if (!AllFormats.Contains(lower))
+            {
+                throw new UsageException($"--format '{f}' is not known: use {string.Join(", ", AllFormats)}");
+            }
+            set.Add(lower);
+        }
+        return set;
+    }
+
+    internal static IReadOnlyDictionary<string, string> ParseParams(string[]? values)
+    {
+        var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var v in values ?? [])
+        {
+            var eq = v.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new UsageException($"--param '{v}' must be name=value");
+            }
+            var key = v[..eq].Trim();
+            if (!d.TryAdd(key, v[(eq + 1)..]))
+            {
+                throw new UsageException($"--param '{key}' is given twice");
+            }
+        }
+        return d;
+    }
+
+    private static long ParseMaxInput(long mb) =>
+        mb is > 0 and <= 1 << 20 ? mb * 1024 * 1024 : throw new UsageException($"--max-input-mb {mb} must be between 1 and {1 << 20}");
+}

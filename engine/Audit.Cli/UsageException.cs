@@ -1,0 +1,17 @@
+namespace Audit.Cli;
+
+/// <summary>The command line is wrong (exit 64): one sentence saying what and how to fix it.</summary>
+public sealed class UsageException : Exception
+{
+    public UsageException()
+    {
+    }
+
+    public UsageException(string message) : base(message)
+    {
+    }
+
+    public UsageException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}

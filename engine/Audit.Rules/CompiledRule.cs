@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Audit.Core;
+
+namespace Audit.Rules;
+
+/// <summary>A rule set file after loading: its document, typed params/lookups and provenance.</summary>
+public sealed class LoadedRuleSet
+{
+    public required RuleSetDocument Document { get; init; }
+    public required string Path { get; init; }
+    public required string Sha256 { get; init; }
+    public required Type ParamsType { get; init; }
+    public required object ParamsValue { get; init; }
+    public required Type LookupsType { get; init; }
+    public required object LookupsValue { get; init; }
+    /// <summary>Effective parameter values by name (defaults merged with overrides).</summary>
+    public required IReadOnlyDictionary<string, JsonElement> EffectiveParameters { get; init; }
+    /// <summary>Typed parameter values by name, for the engine's own use (migration groups).</summary>
+    public required IReadOnlyDictionary<string, object?> ParameterValues { get; init; }
+
+    public RuleSetRef Ref => new() { Id = Document.Id, Version = Document.Version, Title = Document.Title, Path = Path, Sha256 = Sha256 };
+}
+
+/// <summary>A named value computed before when/assert.</summary>
+internal sealed record CompiledLet(string Name, Type Type, Func<object[], object> Evaluate);
+
+/// <summary>A rule ready to evaluate: inputs, lets, RulesEngine workflows for when/assert, evidence delegates, dependencies.</summary>
+public sealed class CompiledRule
+{
+    public required RuleDefinition Definition { get; init; }
+    public required LoadedRuleSet RuleSet { get; init; }
+    public required Scope Scope { get; init; }
+    public required Severity Severity { get; init; }
+    public required RuleInfo Info { get; init; }
+
+    /// <summary>Scope inputs then common inputs, in the order values are passed.</summary>
+    internal IReadOnlyList<InputDeclaration> Inputs { get; init; } = [];
+    internal IReadOnlyList<CompiledLet> Lets { get; init; } = [];
+    internal string? WhenWorkflow { get; init; }
+    internal string AssertWorkflow { get; init; } = "";
+    internal Func<object[], object>? Expected { get; init; }
+    internal Func<object[], object>? Actual { get; init; }
+
+    /// <summary>(input name or "*", collector) pairs read by any expression of the rule.</summary>
+    internal IReadOnlySet<(string Input, string Collector)> Dependencies { get; init; } = new HashSet<(string, string)>();
+    internal IReadOnlySet<string> ReferencedInputs { get; init; } = new HashSet<string>();
+
+    /// <summary>Factories making RulesEngine parameters typed as declared (not by runtime type), once per input/let.</summary>
+    internal IReadOnlyList<Func<object?, RulesEngine.Models.RuleParameter>> ParameterFactories { get; init; } = [];
+
+    public string Id => Definition.Id;
+}

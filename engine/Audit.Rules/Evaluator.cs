@@ -1,0 +1,376 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Audit.Core;
+using RulesEngine.Models;
+
+namespace Audit.Rules;
+
+public sealed record EvaluationOptions
+{
+    public Severity FailOn { get; init; } = Severity.High;
+    public string ToolVersion { get; init; } = "";
+    /// <summary>Display path of the snapshot recorded in the results.</summary>
+    public string? SnapshotPath { get; init; }
+    /// <summary>Wall clock for run start/end (tests and SOURCE_DATE_EPOCH pin it).</summary>
+    public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>Record per-rule timings (off for byte-identical golden output).</summary>
+    public bool RecordTimings { get; init; } = true;
+}
+
+/// <summary>Evaluates compiled rules against a snapshot: one verdict per (rule, entity), with evidence, fail-closed.</summary>
+public static class Evaluator
+{
+    public static ResultsDocument Evaluate(RuleCatalog catalog, LoadedJson<Snapshot> snapshot, EvaluationOptions? options = null)
+        => Evaluate(catalog, snapshot.Value, snapshot.Sha256, options);
+
+    public static ResultsDocument Evaluate(RuleCatalog catalog, Snapshot snapshot, string snapshotSha256, EvaluationOptions? options = null)
+    {
+        options ??= new EvaluationOptions();
+        var started = options.Clock();
+        var expander = new EntityExpander(snapshot);
+        var rules = catalog.Rules;
+        var work = new List<(int Rule, Entity Entity)>();
+        for (var r = 0; r < rules.Count; r++)
+        {
+            foreach (var e in expander.For(rules[r].Scope, rules[r].RuleSet))
+            {
+                work.Add((r, e));
+            }
+        }
+        var verdicts = new Verdict[work.Count];
+        var ticks = new long[rules.Count];
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) }, i =>
+        {
+            var (r, e) = work[i];
+            var t0 = Stopwatch.GetTimestamp();
+            verdicts[i] = EvaluateOne(catalog.Engine, rules[r], e, snapshot.CollectedAt);
+            Interlocked.Add(ref ticks[r], Stopwatch.GetTimestamp() - t0);
+        });
+        var finished = options.Clock();
+        var parameters = new SortedDictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
+        foreach (var set in catalog.RuleSets)
+        {
+            foreach (var (name, value) in set.EffectiveParameters)
+            {
+                parameters[$"{set.Document.Id}.{name}"] = value;
+            }
+        }
+        return new ResultsDocument
+        {
+            Run = new RunInfo
+            {
+                ToolVersion = options.ToolVersion,
+                StartedAt = started,
+                FinishedAt = finished,
+                FailOn = options.FailOn,
+                Snapshot = new SnapshotRef
+                {
+                    Path = options.SnapshotPath,
+                    Sha256 = snapshotSha256,
+                    CollectedAt = snapshot.CollectedAt,
+                    Complete = snapshot.Complete,
+                    Hosts = snapshot.Hosts.Count,
+                },
+                RuleSets = [.. catalog.RuleSets.Select(s => s.Ref)],
+                RuleTimingsMs = options.RecordTimings
+                    ? rules.Select((r, i) => (r.Id, Ms: Math.Round(Stopwatch.GetElapsedTime(0, ticks[i]).TotalMilliseconds, 3))).ToDictionary(x => x.Id, x => x.Ms)
+                    : new Dictionary<string, double>(),
+            },
+            Parameters = parameters,
+            Rules = catalog.Infos,
+            Results = verdicts,
+            Summary = SummaryCalculator.Compute(verdicts, options.FailOn),
+        };
+    }
+
+    /// <summary>Forces RulesEngine to compile every workflow now (it compiles lazily), so compile cost and problems show at load.</summary>
+    internal static void WarmUp(RuleCatalog catalog)
+    {
+        foreach (var rule in catalog.Rules)
+        {
+            var ps = rule.ParameterFactories.Count;
+            var typed = new RuleParameter[ps];
+            var decls = rule.Inputs.Select(i => (i.Name, i.Type)).Concat(rule.Lets.Select(l => (l.Name, l.Type))).ToList();
+            for (var i = 0; i < ps; i++)
+            {
+                typed[i] = RuleParameter.Create(decls[i].Name, decls[i].Type);
+            }
+            if (rule.WhenWorkflow is not null)
+            {
+                _ = Run(catalog.Engine, rule.WhenWorkflow, typed[..rule.Inputs.Count]);
+            }
+            _ = Run(catalog.Engine, rule.AssertWorkflow, typed);
+        }
+    }
+
+    private static RuleResultTree Run(RulesEngine.RulesEngine engine, string workflow, RuleParameter[] parameters)
+    {
+        var pending = engine.ExecuteAllRulesAsync(workflow, parameters);
+        var list = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        return list[0];
+    }
+
+    internal static Verdict EvaluateOne(RulesEngine.RulesEngine engine, CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
+    {
+        if (entity.Blocked is { } blocked)
+        {
+            return Make(rule, entity, blocked.Outcome, blocked.Message, null, null);
+        }
+        if (CheckFacts(rule, entity) is { } early)
+        {
+            return Make(rule, entity, early.Outcome, early.Message, null, null);
+        }
+
+        var n = rule.Inputs.Count;
+        var values = new object?[n + rule.Lets.Count];
+        for (var i = 0; i < n; i++)
+        {
+            var name = rule.Inputs[i].Name;
+            values[i] = name switch
+            {
+                ScopeInputs.Params => rule.RuleSet.ParamsValue,
+                ScopeInputs.Lookups => rule.RuleSet.LookupsValue,
+                ScopeInputs.CollectedAt => collectedAt,
+                _ => entity.Values.GetValueOrDefault(name),
+            };
+        }
+        var parameters = new RuleParameter[values.Length];
+        for (var i = 0; i < n; i++)
+        {
+            parameters[i] = rule.ParameterFactories[i](values[i]);
+        }
+
+        if (rule.WhenWorkflow is not null)
+        {
+            var when = Run(engine, rule.WhenWorkflow, parameters[..n]);
+            if (!string.IsNullOrEmpty(when.ExceptionMessage))
+            {
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(when.ExceptionMessage)}", null, null);
+            }
+            if (!when.IsSuccess)
+            {
+                var msg = rule.Definition.NotApplicableMessage is { } na ? Fill(na, rule, entity, null, null, values) : "not applicable";
+                return Make(rule, entity, Outcome.NotApplicable, msg, null, null);
+            }
+        }
+
+        for (var i = 0; i < rule.Lets.Count; i++)
+        {
+            try
+            {
+                values[n + i] = rule.Lets[i].Evaluate(values[..(n + i)]!);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Make(rule, entity, Outcome.Error, $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
+            }
+            parameters[n + i] = rule.ParameterFactories[n + i](values[n + i]);
+        }
+
+        var assert = Run(engine, rule.AssertWorkflow, parameters);
+        var expected = Evidence(rule.Expected, values);
+        var actual = Evidence(rule.Actual, values);
+        if (!string.IsNullOrEmpty(assert.ExceptionMessage))
+        {
+            return Make(rule, entity, Outcome.Error, $"could not evaluate: {CleanEngineMessage(assert.ExceptionMessage)}", expected, actual);
+        }
+        if (assert.IsSuccess)
+        {
+            var msg = rule.Definition.PassMessage is { } pm ? Fill(pm, rule, entity, expected, actual, values) : $"{rule.Definition.Title}: compliant";
+            return Make(rule, entity, Outcome.Pass, msg, expected, actual);
+        }
+        return Make(rule, entity, Outcome.Fail, Fill(rule.Definition.Message, rule, entity, expected, actual, values), expected, actual);
+    }
+
+    /// <summary>Fail closed: a rule reading a fact whose collection failed, or a required input that is absent, gets error (or notApplicable when the family is unsupported there).</summary>
+    private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, Entity entity)
+    {
+        string? notApplicable = null;
+        foreach (var (input, collector) in rule.Dependencies.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal))
+        {
+            var owners = input == "*" ? entity.AllOwners : entity.Owners.GetValueOrDefault(input) ?? [];
+            foreach (var owner in owners)
+            {
+                if (owner is DirectoryOwner)
+                {
+                    continue;
+                }
+                var st = owner.Status(collector);
+                switch (st?.Status)
+                {
+                    case null:
+                        return (Outcome.Error, $"'{collector}' facts of {owner.Name} were not collected (no collection record); cannot evaluate");
+                    case CollectionState.Error:
+                        return (Outcome.Error, $"'{collector}' collection failed on {owner.Name}: {st.Message ?? "error"}");
+                    case CollectionState.Unsupported:
+                        notApplicable ??= $"'{collector}' is not supported on {owner.Name}: {st.Message ?? "unsupported"}";
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+        foreach (var decl in rule.Inputs)
+        {
+            if (!rule.ReferencedInputs.Contains(decl.Name))
+            {
+                continue;
+            }
+            if (decl.FromDirectory)
+            {
+                var owners = entity.Owners.GetValueOrDefault(decl.Name) ?? [];
+                var dir = owners.OfType<DirectoryOwner>().FirstOrDefault();
+                var st = dir?.Status(Collectors.Directory);
+                if (st is null)
+                {
+                    return (Outcome.Error, "directory facts were not collected (run audit collect --directory); cannot evaluate");
+                }
+                if (st.Status == CollectionState.Error)
+                {
+                    return (Outcome.Error, $"directory collection failed: {st.Message ?? "error"}");
+                }
+                if (st.Status == CollectionState.Unsupported)
+                {
+                    notApplicable ??= $"directory facts are not supported here: {st.Message ?? "unsupported"}";
+                }
+            }
+            if (decl.Required && entity.Values.TryGetValue(decl.Name, out var v) && v is null)
+            {
+                return (Outcome.Error, decl.Name switch
+                {
+                    "sourceAccount" => $"no computer account for {(entity.Values.GetValueOrDefault("source") is HostFacts s ? s.Name : "the source host")} in the directory",
+                    "targetAccount" => $"no computer account for {(entity.Values.GetValueOrDefault("target") is HostFacts t ? t.Name : "the target host")} in the directory",
+                    _ => $"{decl.Description} ({decl.Name}) is missing",
+                });
+            }
+        }
+        return notApplicable is null ? null : (Outcome.NotApplicable, notApplicable);
+    }
+
+    private static Verdict Make(CompiledRule rule, Entity entity, Outcome outcome, string message, string? expected, string? actual) => new()
+    {
+        RuleId = rule.Id,
+        Severity = rule.Severity,
+        Scope = rule.Scope,
+        Entity = entity.Key,
+        Host = entity.Host,
+        Outcome = outcome,
+        Message = message,
+        Expected = expected,
+        Actual = actual,
+    };
+
+    private static string? Evidence(Func<object[], object>? eval, object?[] values, bool quiet = false)
+    {
+        if (eval is null)
+        {
+            return null;
+        }
+        try
+        {
+            return Format(eval(values!));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return quiet ? null : $"(could not evaluate: {Explain(e)})";
+        }
+    }
+
+    private static string Fill(string template, CompiledRule rule, Entity entity, string? expected, string? actual, object?[] values) =>
+        RuleSetLoader.Placeholder().Replace(template, m => m.Groups[1].Value switch
+        {
+            "expected" => expected ?? "(none)",
+            "actual" => actual ?? "(none)",
+            "entity" => entity.Key,
+            "host" => entity.Host ?? "(none)",
+            "title" => rule.Definition.Title,
+            var name => LetValue(rule, values, name),
+        });
+
+    private static string LetValue(CompiledRule rule, object?[] values, string name)
+    {
+        for (var i = 0; i < rule.Lets.Count; i++)
+        {
+            if (rule.Lets[i].Name == name)
+            {
+                return Format(values[rule.Inputs.Count + i]);
+            }
+        }
+        return "{" + name + "}";
+    }
+
+    /// <summary>Evidence as text: lists joined with ", ", versions and numbers invariant, null and empty as "(none)".</summary>
+    public static string Format(object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return "(none)";
+            case string s:
+                return s;
+            case bool b:
+                return b ? "true" : "false";
+            case DateTimeOffset d:
+                return d.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture);
+            case DateTime d:
+                return d.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+            case IFormattable f:
+                return f.ToString(null, CultureInfo.InvariantCulture);
+            case IEnumerable e:
+                var sb = new StringBuilder();
+                foreach (var item in e)
+                {
+                    if (sb.Length > 0)
+                    {
+                        sb.Append(", ");
+                    }
+                    sb.Append(Format(item));
+                    if (sb.Length > 8192)
+                    {
+                        sb.Append(", ...");
+                        break;
+                    }
+                }
+                return sb.Length == 0 ? "(none)" : sb.ToString();
+            default:
+                return value.ToString() ?? "(none)";
+        }
+    }
+
+    private static string Explain(Exception e)
+    {
+        while (e is System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
+        {
+            e = e.InnerException!;
+        }
+        return e switch
+        {
+            FactException f => f.Message,
+            NullReferenceException => "a fact it reads is missing (null)",
+            InvalidOperationException io when io.Message.Contains("Nullable object must have a value", StringComparison.Ordinal) => "a fact it reads is missing (null)",
+            _ => e.Message,
+        };
+    }
+
+    private static string CleanEngineMessage(string message)
+    {
+        if (message.Contains("Object reference not set", StringComparison.Ordinal) || message.Contains("Nullable object must have a value", StringComparison.Ordinal))
+        {
+            return "a fact it reads is missing (null)";
+        }
+        var m = message.Trim();
+        const string prefix = "Exception while executing";
+        if (m.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            var colon = m.IndexOf(": ", StringComparison.Ordinal);
+            if (colon > 0)
+            {
+                m = m[(colon + 2)..];
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Xml;
+using Audit.Core;
+
+namespace Audit.Rules;
+
+/// <summary>
+/// Functions rule expressions may call as <c>Fn.Name(...)</c>. The only static methods reachable from rules besides
+/// the allow-listed BCL members (see <see cref="ExpressionGuard"/>). Pure, bounded by their inputs, no I/O.
+/// A function that cannot answer throws <see cref="FactException"/>: the verdict becomes error with that message.
+/// </summary>
+public static class Fn
+{
+    /// <summary>Parses a version (trimmed); throws when it is not one, so a garbled fact is an error, not a pass.</summary>
+    public static Version Ver(string? text)
+    {
+        var t = text?.Trim();
+        if (string.IsNullOrEmpty(t))
+        {
+            throw new FactException("no version reported");
+        }
+        return Version.TryParse(t, out var v) ? v : throw new FactException($"'{Truncate(t)}' is not a version");
+    }
+
+    /// <summary>The version, or null when the text is not one.</summary>
+    public static Version? TryVer(string? text) => Version.TryParse(text?.Trim(), out var v) ? v : null;
+
+    /// <summary>True when <paramref name="actual"/> is a version at least <paramref name="minimum"/> (both parsed, never string-compared).</summary>
+    public static bool VerAtLeast(string? actual, string? minimum) => Ver(actual) >= Ver(minimum);
+
+    /// <summary>Host OS version at least <paramref name="minimum"/> (e.g. "6.2" for 2012, "10.0" for 2016).</summary>
+    [ReadsFacts(Collectors.Os)]
+    public static bool OsAtLeast(HostFacts host, string minimum) =>
+        Ver(host.Os?.Version ?? throw new FactException($"OS facts of {host.Name} are missing")) >= Ver(minimum);
+
+    /// <summary>Throws (error verdict with <paramref name="what"/>) when the value is null; returns it otherwise.</summary>
+    public static string Need(string? value, string what) => value ?? throw new FactException(what);
+
+    /// <summary>Map lookup that returns null when the key is absent (case-insensitive keys).</summary>
+    public static string? Get(IReadOnlyDictionary<string, string>? map, string? key)
+    {
+        if (map is null || key is null)
+        {
+            return null;
+        }
+        if (map.TryGetValue(key, out var v))
+        {
+            return v;
+        }
+        foreach (var kv in map)
+        {
+            if (string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return kv.Value;
+            }
+        }
+        return null;
+    }
+
+    public static string? Str(int? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The Integration Services package version a host offers to guests of one OS family.
+    /// <paramref name="packageFamilies"/> maps GuestInstaller value names to families ("Win6x", "Win5x", or "*" for a single package for all);
+    /// <paramref name="guestFamilies"/> maps the guest's major NT version ("5", "6", "10") to a family.
+    /// Returns null when the host has no package for that family.
+    /// </summary>
+    public static string? IsPackageVersion(IReadOnlyDictionary<string, string>? hostValues, IReadOnlyDictionary<string, string> packageFamilies,
+        IReadOnlyDictionary<string, string> guestFamilies, int? guestMajorVersion)
+    {
+        if (hostValues is null || guestMajorVersion is null)
+        {
+            return null;
+        }
+        var family = Get(guestFamilies, guestMajorVersion.Value.ToString(CultureInfo.InvariantCulture));
+        if (family is null)
+        {
+            return null;
+        }
+        string? any = null;
+        foreach (var (name, version) in hostValues.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var f = Get(packageFamilies, name);
+            if (string.Equals(f, family, StringComparison.OrdinalIgnoreCase))
+            {
+                return version.Trim();
+            }
+            if (f == "*")
+            {
+                any = version.Trim();
+            }
+        }
+        return any;
+    }
+
+    /// <summary>The guest family ("Win5x", "Win6x"...) of a VM's reported major version, or null.</summary>
+    public static string? GuestFamily(IReadOnlyDictionary<string, string> guestFamilies, int? guestMajorVersion) =>
+        guestMajorVersion is null ? null : Get(guestFamilies, guestMajorVersion.Value.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Normalises a hotfix id: "kb2770917", "2770917" and "KB2770917" are the same.</summary>
+    public static string Kb(string id)
+    {
+        var t = id.Trim();
+        return t.StartsWith("KB", StringComparison.OrdinalIgnoreCase) ? "KB" + t[2..] : "KB" + t;
+    }
+
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb) =>
+        (hotfixes ?? throw new FactException("hotfix list is missing")).Any(h => string.Equals(Kb(h.Id), Kb(kb), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True when any of <paramref name="kbs"/> is installed (a fix or anything that supersedes it).</summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static bool HasAnyKb(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> kbs) => kbs.Any(k => HasKb(hotfixes, k));
+
+    /// <summary>Installed hotfix ids, normalised and sorted.</summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static IReadOnlyList<string> Kbs(IEnumerable<HotfixFacts>? hotfixes) =>
+        [.. (hotfixes ?? throw new FactException("hotfix list is missing")).Select(h => Kb(h.Id)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// For nodes of one cluster: each update that some nodes have and others lack, as "KB123 (missing on B, C)".
+    /// Empty when all nodes carry the same set.
+    /// </summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes)
+    {
+        var list = nodes.ToList();
+        var sets = list.ToDictionary(n => n.Name, n => new HashSet<string>(Kbs(n.Hotfixes), StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
+        var all = sets.Values.SelectMany(s => s).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
+        var result = new List<string>();
+        foreach (var kb in all)
+        {
+            var missing = list.Where(n => !sets[n.Name].Contains(kb)).Select(n => n.Name).Order(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0)
+            {
+                result.Add($"{kb} (missing on {string.Join(", ", missing)})");
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The SPNs a source host must be allowed to delegate to for a target: each service in short and FQDN form.</summary>
+    public static IReadOnlyList<string> RequiredSpns(HostFacts target, IEnumerable<string> services)
+    {
+        var names = new List<string> { target.Name };
+        if (!string.IsNullOrWhiteSpace(target.Fqdn) && !string.Equals(target.Fqdn, target.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            names.Add(target.Fqdn!);
+        }
+        return [.. services.SelectMany(s => names.Select(n => $"{s}/{n}"))];
+    }
+
+    /// <summary>Required SPNs (see <see cref="RequiredSpns"/>) missing from the source account's msDS-AllowedToDelegateTo (case-insensitive, as the KDC matches).</summary>
+    public static IReadOnlyList<string> MissingSpns(ComputerFacts source, HostFacts target, IEnumerable<string> services)
+    {
+        var have = new HashSet<string>(source.AllowedToDelegateTo.Select(s => s.Trim()), StringComparer.OrdinalIgnoreCase);
+        return [.. RequiredSpns(target, services).Where(s => !have.Contains(s))];
+    }
+
+    /// <summary>SPN entries whose host part names no computer account (for example a group name): such entries cannot work.</summary>
+    public static IReadOnlyList<string> SpnsNotNamingComputers(ComputerFacts source, IEnumerable<ComputerFacts> computers)
+    {
+        var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in computers)
+        {
+            known.Add(c.SamAccountName.TrimEnd('$'));
+            if (c.DnsHostName is { Length: > 0 } d)
+            {
+                known.Add(d);
+            }
+        }
+        return [.. source.AllowedToDelegateTo.Where(spn =>
+        {
+            var parts = spn.Split('/');
+            if (parts.Length < 2)
+            {
+                return true;
+            }
+            var host = parts[1].Split(':')[0];
+            return !known.Contains(host);
+        })];
+    }
+
+    /// <summary>True when RBCD on <paramref name="target"/> allows <paramref name="source"/> (by SID).</summary>
+    public static bool RbcdAllows(ComputerFacts? target, ComputerFacts? source) =>
+        target is not null && source?.ObjectSid is { Length: > 0 } sid && target.HasResourceBasedDelegation
+        && target.ResourceBasedDelegationSids.Contains(sid, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Finds a scheduled task by path and name (case-insensitive), or null.</summary>
+    [ReadsFacts(Collectors.ScheduledTasks)]
+    public static ScheduledTaskFacts? Task(HostFacts host, string path, string name) =>
+        (host.ScheduledTasks ?? throw new FactException($"scheduled tasks of {host.Name} were not collected"))
+        .FirstOrDefault(t => string.Equals(t.Path.TrimEnd('\\'), path.TrimEnd('\\'), StringComparison.OrdinalIgnoreCase)
+                             && string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Days of an ISO 8601 duration (P7D, P1W, PT24H); throws on garbage.</summary>
+    public static double DurationDays(string? iso)
+    {
+        if (string.IsNullOrWhiteSpace(iso))
+        {
+            throw new FactException("no duration");
+        }
+        var t = iso.Trim();
+        if (t.EndsWith('W') && t.StartsWith('P') && int.TryParse(t[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var weeks))
+        {
+            return weeks * 7;
+        }
+        try
+        {
+            return XmlConvert.ToTimeSpan(t).TotalDays;
+        }
+        catch (FormatException)
+        {
+            throw new FactException($"'{Truncate(t)}' is not an ISO 8601 duration");
+        }
+    }
+
+    /// <summary>Whole days from <paramref name="then"/> to <paramref name="now"/>; throws when <paramref name="then"/> is unknown.</summary>
+    public static double DaysSince(DateTimeOffset? then, DateTimeOffset now) =>
+        then is null ? throw new FactException("time not reported (never run?)") : Math.Floor((now - then.Value).TotalDays);
+
+    public static string Join(IEnumerable<string>? items) => items is null ? "" : string.Join(", ", items);
+
+    public static bool HasBits(long value, long mask) => (value & mask) == mask;
+
+    /// <summary>Hexadecimal form of an HRESULT-like number: 0x80070005.</summary>
+    public static string Hex(long? value) => value is null ? "(none)" : "0x" + value.Value.ToString("X8", CultureInfo.InvariantCulture);
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "...";
+}
+
+/// <summary>A fact is missing or malformed: the verdict is error with this message.</summary>
+public sealed class FactException : Exception
+{
+    public FactException()
+    {
+    }
+
+    public FactException(string message) : base(message)
+    {
+    }
+
+    public FactException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// Declares that an <see cref="Fn"/> function reads a fact family from the objects passed to it, so the rule compiler
+/// counts the dependency (for fail-closed checks) even though the expression never names the property.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class ReadsFactsAttribute(string collector) : Attribute
+{
+    public string Collector { get; } = collector;
+}
