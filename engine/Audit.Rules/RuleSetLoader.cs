@@ -112,10 +112,6 @@ public static partial class RuleSetLoader
         foreach (var doc in docs)
         {
             var set = BindValues(doc, options, usedOverrides, bag);
-            if (set is null)
-            {
-                continue;
-            }
             sets.Add(set);
             for (var i = 0; i < doc.Value.Rules.Count; i++)
             {
@@ -168,10 +164,9 @@ public static partial class RuleSetLoader
         }
     }
 
-    private static LoadedRuleSet? BindValues(LoadedJson<RuleSetDocument> doc, RuleLoadOptions options, HashSet<string> usedOverrides, DiagnosticBag bag)
+    private static LoadedRuleSet BindValues(LoadedJson<RuleSetDocument> doc, RuleLoadOptions options, HashSet<string> usedOverrides, DiagnosticBag bag)
     {
         var d = doc.Value;
-        var ok = true;
         var props = new List<(string, Type, object?)>();
         var effective = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
         var typed = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -181,7 +176,6 @@ public static partial class RuleSetLoader
             if (!ValueBinder.Identifier().IsMatch(name))
             {
                 bag.Error(DiagnosticCodes.InvalidParameter, $"parameter name '{name}' is not an identifier (letters, digits, _)", doc.DisplayPath, l, c);
-                ok = false;
                 continue;
             }
             var value = ValueBinder.FromJson(def, def.Default, out var error);
@@ -189,7 +183,8 @@ public static partial class RuleSetLoader
             {
                 var (dl, dc) = doc.Positions.Position($"parameters.{name}.default");
                 bag.Error(DiagnosticCodes.InvalidParameter, $"default of parameter '{name}': {error}", doc.DisplayPath, dl, dc);
-                ok = false;
+                // Keep the parameter (typed, no value) so the rules using it are still checked: every mistake is reported in one pass.
+                props.Add((name, ValueBinder.ClrType(def.Type), null));
                 continue;
             }
             foreach (var key in new[] { name, $"{d.Id}.{name}" })
@@ -201,7 +196,6 @@ public static partial class RuleSetLoader
                     if (overError is not null)
                     {
                         bag.Error(DiagnosticCodes.InvalidParameter, $"{key}: {overError}", options.OverrideSource);
-                        ok = false;
                     }
                     else
                     {
@@ -220,7 +214,6 @@ public static partial class RuleSetLoader
             if (!ValueBinder.Identifier().IsMatch(name))
             {
                 bag.Error(DiagnosticCodes.InvalidLookup, $"lookup name '{name}' is not an identifier (letters, digits, _)", doc.DisplayPath, l, c);
-                ok = false;
                 continue;
             }
             var bound = ValueBinder.Lookup(def, out var error);
@@ -228,14 +221,9 @@ public static partial class RuleSetLoader
             {
                 var (vl, vc) = doc.Positions.Position($"lookups.{name}.values");
                 bag.Error(DiagnosticCodes.InvalidLookup, $"lookup '{name}': {error}", doc.DisplayPath, vl, vc);
-                ok = false;
                 continue;
             }
             lookups.Add((name, bound.Value.Type, bound.Value.Value));
-        }
-        if (!ok)
-        {
-            return null;
         }
         var p = ValueBinder.Object(props);
         var lk = ValueBinder.Object(lookups);
@@ -296,7 +284,9 @@ public static partial class RuleSetLoader
                 var msg = pe?.Message ?? e.Message;
                 var code = msg.Contains("No property or field", StringComparison.Ordinal) || msg.Contains("Unknown identifier", StringComparison.Ordinal)
                     ? DiagnosticCodes.UnknownMember
-                    : msg.Contains("type", StringComparison.OrdinalIgnoreCase) && msg.Contains("convert", StringComparison.OrdinalIgnoreCase) ? DiagnosticCodes.ExpressionType : DiagnosticCodes.ExpressionSyntax;
+                    : msg.StartsWith("Expression of type", StringComparison.Ordinal) || (msg.Contains("type", StringComparison.OrdinalIgnoreCase) && msg.Contains("convert", StringComparison.OrdinalIgnoreCase))
+                        ? DiagnosticCodes.ExpressionType
+                        : DiagnosticCodes.ExpressionSyntax;
                 bag.Error(code, $"{Field(path)}: {msg.TrimEnd('.')}", doc.DisplayPath, l, c, def.Id);
                 return null;
             }
