@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Audit.Core;
+using Audit.Tests.Common;
+
+namespace Audit.Cli.Tests;
+
+public class RunCommandTests
+{
+    [Fact]
+    public void Run_with_no_arguments_audits_the_bundled_sample()
+    {
+        using var dir = new TempDir();
+        // --out is the only thing changed from "no arguments", so tests do not write into the repository.
+        var r = CliRunner.Run("run", "--out", dir.Path);
+        Assert.Equal(ExitCodes.Failed, r.ExitCode);
+        Assert.StartsWith("AUDIT NONCOMPLIANT:", r.Out, StringComparison.Ordinal);
+        Assert.Equal("", r.Err);
+        var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(Path.Combine(dir.Path, "results.json")), AuditJson.Options)!;
+        Assert.Equal("samples/estate.snapshot.json", results.Run.Snapshot.Path);
+        Assert.Equal(Hashing.Sha256(File.ReadAllBytes(RepoPaths.SampleSnapshot)), results.Run.Snapshot.Sha256);
+        Assert.NotEmpty(results.Run.RuleSets);
+        Assert.All(results.Run.RuleSets, s => Assert.Equal(64, s.Sha256.Length));
+        Assert.Equal(results.Results.Count, results.Summary.Total);
+        // The classic false alarm does not appear: XP/2003 guests at .16384 on a KB2770917 host pass.
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/LEGACY-XP").Outcome);
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/ERP-2003").Outcome);
+        Assert.Equal(Outcome.Fail, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/FILE-2008R2").Outcome);
+        // The host whose hotfix collection failed is an error, not a pass.
+        Assert.Equal(Outcome.Error, results.Results.Single(v => v.RuleId == "KB-001" && v.Entity == "WHISKEY").Outcome);
+    }
+
+    [Fact]
+    public void Fail_on_critical_turns_the_remaining_error_into_exit_2()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("run", "--out", dir.Path, "--fail-on", "critical", "--format", "json");
+        Assert.Equal(ExitCodes.Incomplete, r.ExitCode);
+        Assert.StartsWith("AUDIT INCOMPLETE:", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_needs_a_snapshot()
+    {
+        var r = CliRunner.Run("evaluate");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--snapshot", r.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("run", "--bogus")]
+    [InlineData("run", "--fail-on", "urgent")]
+    [InlineData("run", "--format", "pdf")]
+    [InlineData("run", "--param", "novalue")]
+    [InlineData("frobnicate")]
+    public void Usage_errors_exit_64_with_one_clear_message(params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("error", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unwritable_output_folder_is_a_usage_error_before_any_work()
+    {
+        using var dir = new TempDir();
+        var blocker = dir.File("file-not-folder");
+        File.WriteAllText(blocker, "x");
+        var r = CliRunner.Run("run", "--out", Path.Combine(blocker, "out"));
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("cannot write to output folder", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Broken_snapshot_exits_65_with_position_and_leaves_previous_output_intact()
+    {
+        using var dir = new TempDir();
+        var previous = dir.File("results.json");
+        File.WriteAllText(previous, "previous run");
+        var snap = dir.File("broken.json");
+        File.WriteAllText(snap, "{\n  \"apiVersion\": \"audit.hyperv/v1\",\n  \"hosts\": [ {\"name\": \"A\",, } ]\n}\n");
+        var r = CliRunner.RunIn(dir.Path, "evaluate", "--snapshot", "broken.json", "--rules", Path.Combine(RepoPaths.Root, "rules"), "--out", dir.Path);
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Matches(@"broken\.json\(3,\d+\): error AUD0003: invalid JSON", r.Err);
+        Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
+        Assert.Equal("previous run", File.ReadAllText(previous));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void Missing_snapshot_file_exits_65()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("evaluate", "--snapshot", "does-not-exist.json", "--out", dir.Path);
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("does-not-exist.json: error AUD0001: file not found", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_explains_commands_and_exit_codes()
+    {
+        var r = CliRunner.Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (var word in new[] { "run", "evaluate", "validate", "Exit codes", "64", "65" })
+        {
+            Assert.Contains(word, r.Out, StringComparison.Ordinal);
+        }
+        var run = CliRunner.Run("run", "--help");
+        Assert.Contains("--fail-on", run.Out, StringComparison.Ordinal);
+    }
+}
+
+public class ValidateCommandTests
+{
+    [Fact]
+    public void Shipped_rules_and_sample_validate_cleanly()
+    {
+        var r = CliRunner.Run("validate", "--snapshot", "samples/estate.snapshot.json");
+        Assert.Equal(0, r.ExitCode);
+        Assert.StartsWith("OK:", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_rule_file_exits_65_with_every_diagnostic()
+    {
+        var r = CliRunner.Run("validate", "--rules", "tests/Audit.Rules.Tests/Fixtures/bad-expressions.ruleset.json");
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("tests/Audit.Rules.Tests/Fixtures/bad-expressions.ruleset.json(", r.Err, StringComparison.Ordinal);
+        Assert.Contains("error(s)", r.Err, StringComparison.Ordinal);
+    }
+}
