@@ -36,6 +36,8 @@ public sealed class CompiledRule
     /// <summary>Scope inputs then common inputs, in the order values are passed.</summary>
     internal IReadOnlyList<InputDeclaration> Inputs { get; init; } = [];
     internal IReadOnlyList<CompiledLet> Lets { get; init; } = [];
+    /// <summary>Precondition workflows in order, each with its notApplicable message.</summary>
+    internal IReadOnlyList<(string Workflow, string Otherwise)> PreconditionWorkflows { get; init; } = [];
     internal string? WhenWorkflow { get; init; }
     internal string AssertWorkflow { get; init; } = "";
     internal Func<object[], object>? Expected { get; init; }

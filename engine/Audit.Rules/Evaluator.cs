@@ -98,6 +98,10 @@ public static class Evaluator
             {
                 typed[i] = RuleParameter.Create(decls[i].Name, decls[i].Type);
             }
+            foreach (var (workflow, _) in rule.PreconditionWorkflows)
+            {
+                _ = Run(catalog.Engine, workflow, typed[..rule.Inputs.Count]);
+            }
             if (rule.WhenWorkflow is not null)
             {
                 _ = Run(catalog.Engine, rule.WhenWorkflow, typed[..rule.Inputs.Count]);
@@ -141,6 +145,19 @@ public static class Evaluator
         for (var i = 0; i < n; i++)
         {
             parameters[i] = rule.ParameterFactories[i](values[i]);
+        }
+
+        foreach (var (workflow, otherwise) in rule.PreconditionWorkflows)
+        {
+            var pre = Run(engine, workflow, parameters[..n]);
+            if (!string.IsNullOrEmpty(pre.ExceptionMessage))
+            {
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(pre.ExceptionMessage)}", null, null);
+            }
+            if (!pre.IsSuccess)
+            {
+                return Make(rule, entity, Outcome.NotApplicable, Fill(otherwise, rule, entity, null, null, values), null, null);
+            }
         }
 
         if (rule.WhenWorkflow is not null)

@@ -186,12 +186,17 @@ public static class Fn
         target is not null && source?.ObjectSid is { Length: > 0 } sid && target.HasResourceBasedDelegation
         && target.ResourceBasedDelegationSids.Contains(sid, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Finds a scheduled task by path and name (case-insensitive), or null.</summary>
+    /// <summary>Finds a scheduled task by folder path and name, or null. Paths compare case-insensitively with / or \ separators: "Microsoft/Windows/Defrag".</summary>
     [ReadsFacts(Collectors.ScheduledTasks)]
     public static ScheduledTaskFacts? Task(HostFacts host, string path, string name) =>
         (host.ScheduledTasks ?? throw new FactException($"scheduled tasks of {host.Name} were not collected"))
-        .FirstOrDefault(t => string.Equals(t.Path.TrimEnd('\\'), path.TrimEnd('\\'), StringComparison.OrdinalIgnoreCase)
+        .FirstOrDefault(t => string.Equals(TaskFolder(t.Path), TaskFolder(path), StringComparison.OrdinalIgnoreCase)
                              && string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private static string TaskFolder(string path) => path.Replace('/', '\\').Trim('\\');
+
+    /// <summary>Evidence text of any value (lists joined, numbers invariant, null as "(none)").</summary>
+    public static string Text(object? value) => Evaluator.Format(value);
 
     /// <summary>Days of an ISO 8601 duration (P7D, P1W, PT24H); throws on garbage.</summary>
     public static double DurationDays(string? iso)

@@ -308,6 +308,10 @@ public static partial class RuleSetLoader
         }
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
+        for (var i = 0; i < def.Preconditions.Count; i++)
+        {
+            Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool));
+        }
         if (def.When is not null)
         {
             Check($"{at}.when", def.When, typeof(bool));
@@ -346,11 +350,13 @@ public static partial class RuleSetLoader
         }
 
         var allowedPlaceholders = new HashSet<string>(BuiltInPlaceholders.Concat(def.Let.Keys), StringComparer.Ordinal);
-        foreach (var (field, text) in new[] { ("message", def.Message), ("passMessage", def.PassMessage), ("notApplicableMessage", def.NotApplicableMessage) })
+        var messages = new List<(string Field, string? Text)> { ("message", def.Message), ("passMessage", def.PassMessage), ("notApplicableMessage", def.NotApplicableMessage) };
+        messages.AddRange(def.Preconditions.Select((p, i) => ($"preconditions[{i}].otherwise", (string?)p.Otherwise)));
+        foreach (var (field, text) in messages)
         {
             foreach (Match m in Placeholder().Matches(text ?? ""))
             {
-                var allowed = field == "notApplicableMessage" ? NotApplicablePlaceholders.Contains(m.Groups[1].Value) : allowedPlaceholders.Contains(m.Groups[1].Value);
+                var allowed = field == "notApplicableMessage" || field.StartsWith("preconditions", StringComparison.Ordinal) ? NotApplicablePlaceholders.Contains(m.Groups[1].Value) : allowedPlaceholders.Contains(m.Groups[1].Value);
                 if (!allowed)
                 {
                     var (l, c) = doc.Positions.PositionInString($"{at}.{field}", m.Index);
@@ -364,6 +370,13 @@ public static partial class RuleSetLoader
             return null;
         }
 
+        var preconditionWorkflows = new List<(string, string)>();
+        for (var i = 0; i < def.Preconditions.Count; i++)
+        {
+            var name = $"{def.Id}:pre{i}";
+            workflows.Add(new Workflow { WorkflowName = name, Rules = [new Rule { RuleName = "pre", Expression = def.Preconditions[i].That, RuleExpressionType = RuleExpressionType.LambdaExpression }] });
+            preconditionWorkflows.Add((name, def.Preconditions[i].Otherwise));
+        }
         string? whenWorkflow = null;
         if (def.When is not null)
         {
@@ -395,6 +408,7 @@ public static partial class RuleSetLoader
             },
             Inputs = inputs,
             Lets = lets,
+            PreconditionWorkflows = preconditionWorkflows,
             WhenWorkflow = whenWorkflow,
             AssertWorkflow = assertWorkflow,
             Expected = expected,

@@ -51,6 +51,8 @@ public sealed record RuleDefinition
     public string Rationale { get; init; } = "";
     /// <summary>Named intermediate values, evaluated in order; each can use the inputs and the ones before it.</summary>
     public IReadOnlyDictionary<string, string> Let { get; init; } = new Dictionary<string, string>();
+    /// <summary>Applicability conditions checked in order before <see cref="When"/>; the first that is false gives notApplicable with its own message.</summary>
+    public IReadOnlyList<Precondition> Preconditions { get; init; } = [];
     public string? When { get; init; }
     public string? NotApplicableMessage { get; init; }
     public string Assert { get; init; } = "";
@@ -61,4 +63,13 @@ public sealed record RuleDefinition
     public string Remediation { get; init; } = "";
     public IReadOnlyList<string> References { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
+}
+
+/// <summary>An applicability condition with the reason given when it does not hold.</summary>
+public sealed record Precondition
+{
+    /// <summary>Boolean expression over the scope's inputs (no lets).</summary>
+    public string That { get; init; } = "";
+    /// <summary>notApplicable message when false; placeholders {entity}, {host}, {title}.</summary>
+    public string Otherwise { get; init; } = "";
 }
