@@ -19,6 +19,20 @@ public interface IDirectoryCollector
 /// System.DirectoryServices.Protocols, using paged searches and explicitly requested attributes.
 /// Runs on Windows (wldap32) and Linux (OpenLDAP libldap).
 /// </summary>
+/// <remarks>
+/// TLS. Before any LDAP traffic, <see cref="LdapTlsProbe"/> connects and (for ldaps:// and StartTLS) completes a TLS
+/// handshake in .NET, accepting only a chain to the CA file (CustomRootTrust) or, without one, the system trust, and a
+/// subjectAltName matching the host; otherwise the collection stops with a clear message and no credentials are sent.
+/// The LDAP connection then verifies again: on Windows through VerifyServerCertificate with the same check; on Linux
+/// that callback is not available (setting it throws), so the CA is handed to libldap as a private
+/// TrustedCertificatesDirectory plus StartNewTlsSessionContext(), and libldap checks chain and host name itself
+/// (Debian's libldap uses GnuTLS, which reads every PEM file of the directory; an OpenSSL-built libldap would need
+/// hash-named files). libldap may also trust the TLS_CACERT of /etc/ldap/ldap.conf beside that directory; the .NET
+/// check before it trusts only the CA file.
+/// StartTLS on Linux: S.DS.Protocols 10 sends StartTLS on a handle that has not connected yet, and libldap then
+/// connects to its default host (localhost:389) instead of the configured server; the collector reads the rootDSE
+/// anonymously first so the handle is connected to the right server before StartTLS and the bind.
+/// </remarks>
 public sealed class LdapDirectoryCollector : IDirectoryCollector
 {
     internal const string ComputerFilter = "(objectCategory=computer)";

@@ -40,7 +40,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
     public string SamLdb => Path.Combine(Root, "dc", "private", "sam.ldb");
 
     /// <summary>Bulk computer accounts added for the paging test (override with AUDIT_LDAP_BULK for measurements).</summary>
-    public int BulkCount { get; } = int.TryParse(Environment.GetEnvironmentVariable("AUDIT_LDAP_BULK"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 300;
+    public int BulkCount { get; } = int.TryParse(Environment.GetEnvironmentVariable("AUDIT_LDAP_BULK"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 1200;
 
     /// <summary>objectSid of each scenario account as Samba's own tools print it (independent of our SID parser).</summary>
     public IReadOnlyDictionary<string, string> Sids { get; private set; } = new Dictionary<string, string>();
@@ -51,6 +51,20 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
     public TimeSpan StartTime { get; private set; }
 
     public async Task InitializeAsync()
+    {
+        try
+        {
+            await SetUpAsync();
+        }
+        catch
+        {
+            // Whatever was started or written so far must not outlive a failed set-up.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task SetUpAsync()
     {
         var missing = new[] { "samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "openssl" }.Where(t => FindTool(t) is null).ToList();
         if (missing.Count > 0)

@@ -281,8 +281,9 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
         Assert.NotNull(facts.Collection.DurationMs);
     }
 
-    private static void AssertError(DirectoryFacts facts, string server)
+    private void AssertError(DirectoryFacts facts, string server)
     {
+        output.WriteLine($"message: {facts.Collection.Message} (code {facts.Collection.ErrorCode})");
         Assert.Equal(CollectionState.Error, facts.Collection.Status);
         Assert.Equal("directory", facts.Collection.Collector);
         Assert.Empty(facts.Computers);
