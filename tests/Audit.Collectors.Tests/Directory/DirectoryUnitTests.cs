@@ -174,6 +174,14 @@ public sealed class DirectoryUnitTests
     }
 
     [Fact]
+    public async Task Cancellation_is_not_a_collection_problem_and_propagates()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new LdapDirectoryCollector().CollectAsync(new DirectoryCollectorOptions { Server = new Uri("ldap://127.0.0.1:1") }, cts.Token));
+    }
+
+    [Fact]
     public void The_scrubber_removes_the_password_wherever_it_appears()
         => Assert.Equal("bind *** failed: ***", LdapDirectoryCollector.Scrub("bind pw1 failed: pw1", "pw1"));
 

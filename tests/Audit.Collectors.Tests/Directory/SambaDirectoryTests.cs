@@ -302,11 +302,12 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     private static string Comparable(DirectoryFacts facts)
         => JsonSerializer.Serialize(facts with { Source = null, Collection = facts.Collection with { DurationMs = null } }, AuditJson.Options);
 
-    /// <summary>Removes what changes from one provisioning to the next: times, durations and the domain SID.</summary>
+    /// <summary>Removes what changes from one provisioning to the next: times, durations, the domain SID and the Samba version.</summary>
     private static string Normalize(string json)
     {
         json = DomainSid().Replace(json, "S-1-5-21-DOMAIN");
         json = Duration().Replace(json, "\"durationMs\": 0");
+        json = SambaVersion().Replace(json, "$1\"(samba version)\"");
         return CollectedAt().Replace(json, "\"collectedAt\": \"\"");
     }
 
@@ -315,6 +316,9 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
 
     [GeneratedRegex(@"""durationMs"": [0-9.]+", RegexOptions.CultureInvariant)]
     private static partial Regex Duration();
+
+    [GeneratedRegex(@"(""operatingSystem"": ""Samba"",\s*""operatingSystemVersion"": )""[^""]*""", RegexOptions.CultureInvariant)]
+    private static partial Regex SambaVersion();
 
     [GeneratedRegex(@"""collectedAt"": ""[^""]*""", RegexOptions.CultureInvariant)]
     private static partial Regex CollectedAt();
