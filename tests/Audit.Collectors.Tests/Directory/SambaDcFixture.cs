@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Audit.Collectors.Tests.Directory;
+
+[CollectionDefinition(Name)]
+public sealed class SambaDcDefinition : ICollectionFixture<SambaDcFixture>
+{
+    /// <summary>Samba listens on the fixed ports 389/636: every test using it runs in this one serialized collection.</summary>
+    public const string Name = "Samba AD DC";
+}
+
+/// <summary>
+/// A throwaway Samba AD domain controller for LAB.TEST on 127.0.0.1 (LDAP 389, LDAPS 636), provisioned in a temporary
+/// folder, populated with <see cref="LabScenario"/> before it starts, with its own CA and a server certificate for
+/// IP:127.0.0.1 and DNS:localhost. Stopped (process tree killed) and deleted when the test collection ends.
+/// Fails with a clear message when Samba is not installed (test.sh installs it).
+/// </summary>
+public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
+{
+    public const string Realm = "LAB.TEST";
+    public const string BaseDn = "DC=lab,DC=test";
+    public const string AptPackages = "samba samba-ad-dc ldb-tools openssl";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private Process? _samba;
+    private readonly StringBuilder _sambaOutput = new();
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "audit-samba-" + Guid.NewGuid().ToString("N")[..12]);
+
+    /// <summary>Random per run, so "the password appears nowhere" assertions mean something.</summary>
+    public string AdminPassword { get; } = "Lab-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)) + "!a1";
+
+    public const string AdminUser = "Administrator@lab.test";
+    public string CaFile => Path.Combine(Root, "tls", "ca.pem");
+    public string OtherCaFile => Path.Combine(Root, "tls", "other-ca.pem");
+    public string SamLdb => Path.Combine(Root, "dc", "private", "sam.ldb");
+
+    /// <summary>Bulk computer accounts added for the paging test (override with AUDIT_LDAP_BULK for measurements).</summary>
+    public int BulkCount { get; } = int.TryParse(Environment.GetEnvironmentVariable("AUDIT_LDAP_BULK"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 1200;
+
+    /// <summary>objectSid of each scenario account as Samba's own tools print it (independent of our SID parser).</summary>
+    public IReadOnlyDictionary<string, string> Sids { get; private set; } = new Dictionary<string, string>();
+
+    public TimeSpan ProvisionTime { get; private set; }
+    public TimeSpan PopulateTime { get; private set; }
+    public TimeSpan BulkAddTime { get; private set; }
+    public TimeSpan StartTime { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await SetUpAsync();
+        }
+        catch
+        {
+            // Whatever was started or written so far must not outlive a failed set-up.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task SetUpAsync()
+    {
+        var missing = new[] { "samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "openssl" }.Where(t => FindTool(t) is null).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The Samba AD DC integration tests need {string.Join(", ", missing)} on PATH. Install them with: apt-get install -y {AptPackages}");
+        }
+        foreach (var port in new[] { 389, 636 })
+        {
+            if (await IsListeningAsync(port))
+            {
+                throw new InvalidOperationException($"Port {port} on 127.0.0.1 is already in use; the Samba test DC needs 389 and 636 free (is another Samba or LDAP server running?).");
+            }
+        }
+        System.IO.Directory.CreateDirectory(Root);
+        var watch = Stopwatch.StartNew();
+        var dc = Path.Combine(Root, "dc");
+        await RunAsync("samba-tool", "domain", "provision", $"--targetdir={dc}", $"--realm={Realm}", "--domain=LAB", "--server-role=dc",
+            "--dns-backend=NONE", "--host-ip=127.0.0.1", "--host-name=dc1", $"--adminpass={AdminPassword}",
+            "--option=interfaces=lo", "--option=bind interfaces only=yes");
+        ProvisionTime = watch.Elapsed;
+        await MakeCertificatesAsync();
+        ConfigureServer(dc);
+
+        watch.Restart();
+        await LabScenario.PopulateAsync(this);
+        PopulateTime = watch.Elapsed;
+        watch.Restart();
+        await LabScenario.AddBulkAsync(this, BulkCount);
+        BulkAddTime = watch.Elapsed;
+        Sids = await LabScenario.ReadSidsAsync(this);
+
+        watch.Restart();
+        await StartServerAsync(dc);
+        StartTime = watch.Elapsed;
+    }
+
+    private async Task MakeCertificatesAsync()
+    {
+        var tls = Path.Combine(Root, "tls");
+        System.IO.Directory.CreateDirectory(tls);
+        string P(string name) => Path.Combine(tls, name);
+        await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", P("ca.key"), "-out", P("ca.pem"), "-days", "2",
+            "-subj", "/CN=Audit Test Lab CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", P("other-ca.key"), "-out", P("other-ca.pem"), "-days", "2",
+            "-subj", "/CN=Some Other CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        await RunAsync("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", P("server.key"), "-out", P("server.csr"), "-subj", "/CN=localhost");
+        await File.WriteAllTextAsync(P("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+        await RunAsync("openssl", "x509", "-req", "-in", P("server.csr"), "-CA", P("ca.pem"), "-CAkey", P("ca.key"), "-CAcreateserial",
+            "-out", P("server.pem"), "-days", "2", "-extfile", P("server.ext"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(P("server.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    private void ConfigureServer(string dc)
+    {
+        var conf = Path.Combine(dc, "etc", "smb.conf");
+        var tls = Path.Combine(Root, "tls");
+        string[] extra =
+        [
+            "interfaces = 127.0.0.1",
+            "bind interfaces only = yes",
+            "server services = ldap",
+            "tls enabled = yes",
+            $"tls keyfile = {Path.Combine(tls, "server.key")}",
+            $"tls certfile = {Path.Combine(tls, "server.pem")}",
+            $"tls cafile = {Path.Combine(tls, "ca.pem")}",
+            "ldap server require strong auth = no",
+            $"pid directory = {Path.Combine(dc, "run")}",
+            $"winbindd socket directory = {Path.Combine(dc, "run", "winbindd")}",
+            $"ntp signd socket directory = {Path.Combine(dc, "run", "ntp_signd")}",
+            $"log file = {Path.Combine(dc, "log", "log.%m")}",
+            "log level = 1",
+        ];
+        var keys = extra.Select(e => e.Split('=')[0].Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var lines = new List<string>();
+        foreach (var line in File.ReadAllLines(conf))
+        {
+            var key = line.Split('=')[0].Trim();
+            if (line.Contains('=', StringComparison.Ordinal) && keys.Contains(key))
+            {
+                continue;
+            }
+            lines.Add(line);
+            if (line.Trim() == "[global]")
+            {
+                lines.AddRange(extra.Select(e => "\t" + e));
+            }
+        }
+        File.WriteAllLines(conf, lines);
+        System.IO.Directory.CreateDirectory(Path.Combine(dc, "run"));
+        System.IO.Directory.CreateDirectory(Path.Combine(dc, "log"));
+    }
+
+    private async Task StartServerAsync(string dc)
+    {
+        var psi = new ProcessStartInfo(FindTool("samba")!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-s", Path.Combine(dc, "etc", "smb.conf"), "-i", "-M", "single" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        _samba = new Process { StartInfo = psi };
+        _samba.OutputDataReceived += (_, e) => Append(e.Data);
+        _samba.ErrorDataReceived += (_, e) => Append(e.Data);
+        _samba.Start();
+        _samba.BeginOutputReadLine();
+        _samba.BeginErrorReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < StartTimeout)
+        {
+            if (_samba.HasExited)
+            {
+                throw new InvalidOperationException($"samba exited with code {_samba.ExitCode} while starting:\n{SambaOutput()}");
+            }
+            if (await IsListeningAsync(389) && await IsListeningAsync(636))
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException($"samba did not listen on 127.0.0.1:389 and :636 within {StartTimeout.TotalSeconds} s:\n{SambaOutput()}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_sambaOutput)
+        {
+            _sambaOutput.AppendLine(line);
+        }
+    }
+
+    public string SambaOutput()
+    {
+        lock (_sambaOutput)
+        {
+            var text = _sambaOutput.ToString();
+            return text.Length > 4000 ? text[^4000..] : text;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_samba is not null)
+        {
+            try
+            {
+                if (!_samba.HasExited)
+                {
+                    _samba.Kill(entireProcessTree: true);
+                    await _samba.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            catch (TimeoutException)
+            {
+            }
+            _samba.Dispose();
+        }
+        try
+        {
+            System.IO.Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose() => _samba?.Dispose();
+
+    private static async Task<bool> IsListeningAsync(int port)
+    {
+        using var client = new TcpClient();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port, cts.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    internal static string? FindTool(string name)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Append("/usr/sbin").Append("/sbin");
+        return path.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Runs a tool to completion; throws with its output when it fails.</summary>
+    internal static async Task<string> RunAsync(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(FindTool(tool) ?? tool)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} did not finish within 2 minutes");
+        }
+        var output = await stdout + await stderr;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed with exit code {p.ExitCode}:\n{output}");
+        }
+        return output;
+    }
+}
