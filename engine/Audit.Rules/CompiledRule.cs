@@ -43,7 +43,10 @@ public sealed class CompiledRule
     internal Func<object[], object>? Expected { get; init; }
     internal Func<object[], object>? Actual { get; init; }
 
-    /// <summary>(input name or "*", collector) pairs read by any expression of the rule.</summary>
+    /// <summary>(input name or "*", collector) pairs read by preconditions and when: checked before applicability is decided.</summary>
+    internal IReadOnlySet<(string Input, string Collector)> ApplicabilityDependencies { get; init; } = new HashSet<(string, string)>();
+
+    /// <summary>(input name or "*", collector) pairs read by lets, assert and evidence: checked once the rule applies.</summary>
     internal IReadOnlySet<(string Input, string Collector)> Dependencies { get; init; } = new HashSet<(string, string)>();
     internal IReadOnlySet<string> ReferencedInputs { get; init; } = new HashSet<string>();
 

@@ -123,7 +123,7 @@ public static class Evaluator
         {
             return Make(rule, entity, blocked.Outcome, blocked.Message, null, null);
         }
-        if (CheckFacts(rule, entity) is { } early)
+        if (CheckFacts(rule, rule.ApplicabilityDependencies, entity) is { } early)
         {
             return Make(rule, entity, early.Outcome, early.Message, null, null);
         }
@@ -174,6 +174,11 @@ public static class Evaluator
             }
         }
 
+        if (CheckFacts(rule, rule.Dependencies, entity) is { } missing)
+        {
+            return Make(rule, entity, missing.Outcome, missing.Message, null, null);
+        }
+
         for (var i = 0; i < rule.Lets.Count; i++)
         {
             try
@@ -203,10 +208,10 @@ public static class Evaluator
     }
 
     /// <summary>Fail closed: a rule reading a fact whose collection failed, or a required input that is absent, gets error (or notApplicable when the family is unsupported there).</summary>
-    private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, Entity entity)
+    private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, IReadOnlySet<(string Input, string Collector)> dependencies, Entity entity)
     {
         string? notApplicable = null;
-        foreach (var (input, collector) in rule.Dependencies.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal))
+        foreach (var (input, collector) in dependencies.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal))
         {
             var owners = input == "*" ? entity.AllOwners : entity.Owners.GetValueOrDefault(input) ?? [];
             foreach (var owner in owners)

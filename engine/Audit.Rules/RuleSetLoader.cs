@@ -266,6 +266,8 @@ public static partial class RuleSetLoader
         var allParams = new List<ParameterExpression>(baseParams);
         var reParams = inputs.Select(i => RuleParameter.Create(i.Name, i.Type)).ToList();
         var deps = new HashSet<(string, string)>();
+        var applicabilityDeps = new HashSet<(string, string)>();
+        var collectInto = deps;
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(inputs.Select(i => i.Name), StringComparer.OrdinalIgnoreCase);
 
@@ -302,12 +304,13 @@ public static partial class RuleSetLoader
                 }
                 return null;
             }
-            deps.UnionWith(guard.Dependencies);
+            collectInto.UnionWith(guard.Dependencies);
             referenced.UnionWith(guard.ReferencedInputs);
             return parsed;
         }
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
+        collectInto = applicabilityDeps;
         for (var i = 0; i < def.Preconditions.Count; i++)
         {
             Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool));
@@ -316,6 +319,7 @@ public static partial class RuleSetLoader
         {
             Check($"{at}.when", def.When, typeof(bool));
         }
+        collectInto = deps;
 
         var lets = new List<CompiledLet>();
         foreach (var (name, expression) in def.Let)
@@ -414,6 +418,7 @@ public static partial class RuleSetLoader
             Expected = expected,
             Actual = actual,
             Dependencies = deps,
+            ApplicabilityDependencies = applicabilityDeps,
             ReferencedInputs = referenced,
             ParameterFactories = [.. allDecls.Select(d => ParameterFactory(d.Name, d.Type))],
         };
