@@ -98,6 +98,40 @@ public sealed class AuditRunner(CliContext ctx)
         return ExitCodes.Compliant;
     }
 
+    public int Rules(IReadOnlyList<string> rules, string? docs)
+    {
+        var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
+        var result = RuleSetLoader.Load(rulePaths);
+        ctx.PrintDiagnostics(result.Diagnostics);
+        if (result.Catalog is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+        if (docs is not null)
+        {
+            var dir = ctx.Env.Resolve(docs);
+            try
+            {
+                AtomicFile.EnsureWritableDirectory(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot write to docs folder '{docs}': {e.Message}");
+            }
+            var written = RuleDocsWriter.Write(result.Catalog, dir);
+            ctx.Out.WriteLine($"Wrote {written.Count} pages to {docs}");
+            return ExitCodes.Compliant;
+        }
+        var list = result.Catalog.Rules.OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        var idWidth = list.Max(r => r.Id.Length);
+        foreach (var r in list)
+        {
+            ctx.Out.WriteLine($"{r.Id.PadRight(idWidth)}  {r.Severity.Name(),-8}  {r.Scope.Name(),-9}  {r.Definition.Title}");
+        }
+        ctx.Out.WriteLine($"{list.Count} rules in {result.Catalog.RuleSets.Count} rule sets");
+        return ExitCodes.Compliant;
+    }
+
     /// <summary>A bundled default (samples/, rules/): looked up from the current folder upwards, then beside the executable.</summary>
     private string DefaultPath(string relative, string option)
     {

@@ -13,6 +13,18 @@ internal static class Commands
         yield return RunCommand(ctx, "evaluate", snapshotRequired: true,
             "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
         yield return ValidateCommand(ctx);
+        yield return RulesCommand(ctx);
+    }
+
+    private static Command RulesCommand(CliContext ctx)
+    {
+        var cmd = new Command("rules", "List the rules (id, severity, scope, title), or write the catalogue as Markdown, one page per rule, with --docs.");
+        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH" };
+        var docs = new Option<string?>("--docs") { Description = "Write one Markdown page per rule (rationale, applicability, check, evidence, remediation, references) and an index into this folder.", HelpName = "DIR" };
+        cmd.Options.Add(rules);
+        cmd.Options.Add(docs);
+        cmd.SetAction(r => new AuditRunner(ctx).Rules(r.GetValue(rules) ?? [], r.GetValue(docs)));
+        return cmd;
     }
 
     /// <summary>Options shared by run and evaluate.</summary>

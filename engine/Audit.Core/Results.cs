@@ -77,6 +77,21 @@ public sealed record Verdict
     public string Message { get; init; } = "";
     public string? Expected { get; init; }
     public string? Actual { get; init; }
+    /// <summary>The waiver that turned a fail into waived, or an expired one that no longer applies (then the outcome stays fail).</summary>
+    public WaiverRef? Waiver { get; init; }
+}
+
+/// <summary>A waiver as recorded on a verdict (schema/waivers.v1.schema.json gives the file format).</summary>
+public sealed record WaiverRef
+{
+    public string Rule { get; init; } = "";
+    public string Entity { get; init; } = "";
+    public string Justification { get; init; } = "";
+    public string Owner { get; init; } = "";
+    public string? Ticket { get; init; }
+    public DateOnly Expires { get; init; }
+    /// <summary>True when the waiver matched but had expired: it did not apply.</summary>
+    public bool Expired { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<Outcome>))]
