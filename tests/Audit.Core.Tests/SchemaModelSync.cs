@@ -62,7 +62,7 @@ public static class SchemaModelSync
                 problems.Add($"{path}: schema for {type.Name} should set additionalProperties: false");
             }
             var modelProps = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.GetMethod is not null && p.SetMethod is not null)
+                .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.GetMethod is not null && p.GetIndexParameters().Length == 0)
                 .ToDictionary(JsonName, p => p, StringComparer.Ordinal);
             foreach (var (name, p) in modelProps)
             {
