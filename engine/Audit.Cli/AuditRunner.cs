@@ -14,6 +14,8 @@ public sealed record RunSettings
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     public bool Quiet { get; init; }
     public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
+    /// <summary>HTML template overriding the embedded report.html.sbn.</summary>
+    public string? Template { get; init; }
 }
 
 /// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
@@ -67,9 +69,41 @@ public sealed class AuditRunner(CliContext ctx)
             Clock = ctx.Env.Clock,
         });
 
-        var written = OutputWriter.Write(results, s.Formats, outDir);
-        OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console") && !s.Quiet, written, s.Out);
+        var written = OutputWriter.Write(results, s.Formats, outDir, Template(s.Template));
+        OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
         return results.Summary.ExitCode;
+    }
+
+    /// <summary>audit report: re-render reports from a results.json written earlier. Exit 0 once written (not the run's verdict).</summary>
+    public int Report(string resultsPath, IReadOnlySet<string> formats, string outRelative, string? template, bool quiet)
+    {
+        var path = ctx.Env.Resolve(resultsPath);
+        var outDir = ctx.Env.Resolve(outRelative);
+        if (formats.Any(f => f != "console"))
+        {
+            try
+            {
+                AtomicFile.EnsureWritableDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot write to output folder '{outRelative}': {e.Message}");
+            }
+        }
+        var results = ResultsLoader.Load(path, displayPath: resultsPath).Value;
+        var written = OutputWriter.Write(results, formats, outDir, Template(template));
+        OutputWriter.PrintConsole(ctx, results, formats.Contains("console"), quiet, written, outRelative);
+        return ExitCodes.Compliant;
+    }
+
+    private string? Template(string? template)
+    {
+        if (template is null)
+        {
+            return null;
+        }
+        var path = ctx.Env.Resolve(template);
+        return File.Exists(path) ? path : throw new UsageException($"--template '{template}' does not exist");
     }
 
     public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters)

@@ -14,6 +14,23 @@ internal static class Commands
             "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
         yield return ValidateCommand(ctx);
         yield return RulesCommand(ctx);
+        yield return ReportCommand(ctx);
+    }
+
+    private static Command ReportCommand(CliContext ctx)
+    {
+        var cmd = new Command("report", "Re-render reports from a results.json written earlier (same HTML, JUnit and console output as the run that wrote it). Exit 0 once written, 65 if the results file is invalid.");
+        var results = new Option<string>("--results") { Description = "results.json of an earlier run.", HelpName = "FILE", Required = true };
+        var format = new Option<string[]>("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated; default: all).", HelpName = "LIST" };
+        var output = new Option<string>("--out") { Description = "Output folder (default: out).", HelpName = "DIR", DefaultValueFactory = _ => "out" };
+        var template = new Option<string?>("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the one-line verdict." };
+        foreach (var o in new Option[] { results, format, output, template, quiet })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, ParseFormats(r.GetValue(format)), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet)));
+        return cmd;
     }
 
     private static Command RulesCommand(CliContext ctx)
@@ -38,10 +55,11 @@ internal static class Commands
         public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
         public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
+        public Option<string?> Template { get; } = new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
 
         public void AddTo(Command c)
         {
-            foreach (var o in new Option[] { Snapshot, Rules, Out, FailOn, Format, Param, Quiet, MaxInputMb })
+            foreach (var o in new Option[] { Snapshot, Rules, Out, FailOn, Format, Param, Quiet, MaxInputMb, Template })
             {
                 c.Options.Add(o);
             }
@@ -69,6 +87,7 @@ internal static class Commands
                 Parameters = ParseParams(r.GetValue(o.Param)),
                 Quiet = r.GetValue(o.Quiet),
                 MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
+                Template = r.GetValue(o.Template),
             };
             return new AuditRunner(ctx).Run(settings);
         });

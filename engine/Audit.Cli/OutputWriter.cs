@@ -1,38 +1,49 @@
+using System.Text;
 using System.Text.Json;
 using Audit.Core;
+using Audit.Reports;
 
 namespace Audit.Cli;
 
 /// <summary>Writes the chosen outputs, each atomically (temp file + rename), and prints the console summary.</summary>
 internal static class OutputWriter
 {
-    public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir)
+    public const string ResultsFile = "results.json";
+    public const string HtmlFile = "report.html";
+    public const string JUnitFile = "junit.xml";
+
+    public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir, string? template = null)
     {
         var written = new List<string>();
         if (formats.Contains("json"))
         {
-            var path = Path.Combine(outDir, "results.json");
-            AtomicFile.Write(path, s => JsonSerializer.Serialize(s, results, AuditJson.Options));
-            written.Add("results.json");
+            AtomicFile.Write(Path.Combine(outDir, ResultsFile), s => JsonSerializer.Serialize(s, results, AuditJson.Options));
+            written.Add(ResultsFile);
+        }
+        if (formats.Contains("junit"))
+        {
+            AtomicFile.Write(Path.Combine(outDir, JUnitFile), s => JUnitRenderer.Render(results, s));
+            written.Add(JUnitFile);
+        }
+        if (formats.Contains("html"))
+        {
+            AtomicFile.Write(Path.Combine(outDir, HtmlFile), s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                HtmlReportRenderer.Render(results, w, template);
+            });
+            written.Add(HtmlFile);
         }
         return written;
     }
 
-    public static void PrintConsole(CliContext ctx, ResultsDocument results, bool full, IReadOnlyList<string> written, string outDir)
+    public static void PrintConsole(CliContext ctx, ResultsDocument results, bool console, bool quiet, IReadOnlyList<string> written, string outDir)
     {
-        var s = results.Summary;
-        var o = s.ByOutcome;
-        ctx.Out.WriteLine($"AUDIT {s.Verdict.ToUpperInvariant()}: {o.Fail} failed, {o.Error} errors, {o.Pass} passed, {o.NotApplicable} not applicable, {o.Waived} waived ({results.Run.Snapshot.Hosts} hosts, {s.Total} checks)");
-        if (full)
+        ConsoleRenderer.Render(results, ctx.Out, new ConsoleOptions { Color = ctx.Env.Color, Quiet = quiet || !console });
+        if (console && !quiet && written.Count > 0)
         {
-            foreach (var v in results.Results.Where(v => v.Outcome is Outcome.Fail or Outcome.Error).OrderBy(v => v.Severity).ThenBy(v => v.RuleId, StringComparer.Ordinal))
-            {
-                ctx.Out.WriteLine(CliContext.Sanitize($"  {v.Outcome.Name(),-5} {v.Severity.Name(),-8} {v.RuleId} {v.Entity}: {v.Message}"));
-            }
-            if (written.Count > 0)
-            {
-                ctx.Out.WriteLine($"Wrote {string.Join(", ", written.Select(w => Path.Combine(outDir, w)))}");
-            }
+            ctx.Out.WriteLine();
+            ctx.Out.WriteLine(CliContext.Sanitize($"Wrote {string.Join(", ", written.Select(w => Path.Combine(outDir, w)))}"));
         }
     }
 }

@@ -37,4 +37,7 @@ public static class DiagnosticCodes
     // Snapshot content
     public const string DuplicateHost = "AUD0040";
     public const string DuplicateEntity = "AUD0041";
+
+    /// <summary>A report template (--template) does not parse.</summary>
+    public const string TemplateError = "AUD0050";
 }

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Audit.Core;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+
+namespace Audit.Reports;
+
+/// <summary>
+/// The auditor's report: one self-contained HTML file (CSS and script inline, no network), rendered with Scriban from
+/// templates/report.html.sbn. Every value the template writes is HTML-escaped by <see cref="EscapingTemplateContext"/>
+/// unless it is <see cref="RawHtml"/> produced here. A Content-Security-Policy allows only the page's own script and style
+/// (by hash) and no network at all, so even a missed escape could not run or fetch anything.
+/// </summary>
+public static class HtmlReportRenderer
+{
+    public const string TemplateName = "report.html.sbn";
+
+    private static readonly Lazy<Template> Default = new(() => Parse(Resource("templates/" + TemplateName), TemplateName));
+
+    public static string Render(ResultsDocument results, string? templatePath = null)
+    {
+        using var sw = new StringWriter();
+        Render(results, sw, templatePath);
+        return sw.ToString();
+    }
+
+    public static void Render(ResultsDocument results, TextWriter output, string? templatePath = null)
+    {
+        var template = templatePath is null ? Default.Value : Parse(File.ReadAllText(templatePath), templatePath);
+        var view = ReportView.Build(results);
+        var script = Resource("templates/report.js");
+        var style = Resource("templates/report.css");
+        var data = ReportData.Build(results, view);
+
+        var globals = new ScriptObject();
+        globals.Import(view, renamer: StandardMemberRenamer.Default);
+        globals["style"] = new RawHtml(style);
+        globals["script"] = new RawHtml(script);
+        globals["data_json"] = new RawHtml(Encoding.UTF8.GetString(data));
+        globals["csp"] = $"default-src 'none'; script-src '{Hash(script)}'; style-src '{Hash(style)}'; img-src 'none'; connect-src 'none'; font-src 'none'; base-uri 'none'; form-action 'none'";
+
+        var context = new EscapingTemplateContext
+        {
+            // Trusted template over untrusted data of any size: no silent truncation of loops or output.
+            LoopLimit = 0,
+            LoopLimitQueryable = 0,
+            RecursiveLimit = 100,
+            LimitToString = 0,
+            StrictVariables = true,
+            MemberRenamer = StandardMemberRenamer.Default,
+        };
+        context.PushGlobal(globals);
+        context.PushOutput(new TextWriterOutput(output));
+        template.Render(context);
+        output.Flush();
+    }
+
+    private static Template Parse(string text, string name)
+    {
+        var template = Template.Parse(text, name);
+        if (template.HasErrors)
+        {
+            throw new InputException(template.Messages.Select(m =>
+                new Diagnostic(DiagnosticCodes.TemplateError, DiagnosticLevel.Error, m.Message, name, m.Span.Start.Line + 1, m.Span.Start.Column + 1)).ToList());
+        }
+        return template;
+    }
+
+    private static string Hash(string inline) => "sha256-" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(inline)));
+
+    internal static string Resource(string name)
+    {
+        using var stream = typeof(HtmlReportRenderer).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} missing from {Assembly.GetExecutingAssembly().GetName().Name}");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Markup produced by the renderer itself (inline CSS, script, escaped JSON): written as is.</summary>
+public sealed record RawHtml(string Value)
+{
+    public override string ToString() => Value;
+}
+
+/// <summary>Scriban has no automatic escaping: this context HTML-encodes every value an expression writes.</summary>
+public sealed class EscapingTemplateContext : TemplateContext
+{
+    public override TemplateContext Write(SourceSpan span, object? textAsObject)
+    {
+        if (textAsObject is RawHtml raw)
+        {
+            Write(raw.Value);
+            return this;
+        }
+        var text = textAsObject is string s ? s : ObjectToString(textAsObject!) ?? "";
+        Write(WebUtility.HtmlEncode(text));
+        return this;
+    }
+}

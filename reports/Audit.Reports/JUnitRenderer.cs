@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using Audit.Core;
+
+namespace Audit.Reports;
+
+/// <summary>
+/// JUnit XML for CI gates, valid against junit-10.xsd (Jenkins xUnit) and the stricter windyroad schema (Azure DevOps):
+/// one testsuite per host, one per cluster, one for directory checks; testcase name "RULE-ID entity" (unique, stable),
+/// classname "audit.GROUP.FAMILY" (Jenkins splits package and class at the last dot); failure for fail, error for
+/// error, skipped with the reason for notApplicable and waived. Deterministic for the same results.json.
+/// </summary>
+public static class JUnitRenderer
+{
+    public static string Render(ResultsDocument results)
+    {
+        using var ms = new MemoryStream();
+        Render(results, ms);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    public static void Render(ResultsDocument results, Stream output)
+    {
+        var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), NewLineChars = "\n", CheckCharacters = true };
+        using var w = XmlWriter.Create(output, settings);
+        var timestamp = results.Run.StartedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        var rules = results.Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var groups = results.Results.GroupBy(ReportGroups.Of).OrderBy(g => g.Key, ReportGroups.Order).ToList();
+
+        w.WriteStartDocument();
+        // No attributes on <testsuites>: the windyroad schema allows none, and consumers total the suites themselves.
+        w.WriteStartElement("testsuites");
+        var id = 0;
+        foreach (var group in groups)
+        {
+            var verdicts = group.OrderBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity, StringComparer.Ordinal).ToList();
+            var name = Token(group.Key.Label);
+            w.WriteStartElement("testsuite");
+            w.WriteAttributeString("name", name);
+            w.WriteAttributeString("package", "audit." + Segment(group.Key.Label));
+            w.WriteAttributeString("id", Int(id++));
+            w.WriteAttributeString("timestamp", timestamp);
+            w.WriteAttributeString("hostname", name);
+            w.WriteAttributeString("tests", Int(verdicts.Count));
+            w.WriteAttributeString("failures", Int(verdicts.Count(v => v.Outcome == Outcome.Fail)));
+            w.WriteAttributeString("errors", Int(verdicts.Count(v => v.Outcome == Outcome.Error)));
+            w.WriteAttributeString("skipped", Int(verdicts.Count(v => v.Outcome is Outcome.NotApplicable or Outcome.Waived)));
+            w.WriteAttributeString("time", "0");
+
+            w.WriteStartElement("properties");
+            Property(w, "audit.snapshot.sha256", results.Run.Snapshot.Sha256);
+            Property(w, "audit.snapshot.collectedAt", ReportView.Iso(results.Run.Snapshot.CollectedAt));
+            foreach (var rs in results.Run.RuleSets)
+            {
+                Property(w, "audit.ruleset." + Segment(rs.Id), rs.Version + " sha256:" + rs.Sha256);
+            }
+            Property(w, "audit.toolVersion", results.Run.ToolVersion);
+            Property(w, "audit.failOn", results.Run.FailOn.Name());
+            Property(w, "audit.group.kind", group.Key.Kind.ToString().ToLowerInvariant());
+            w.WriteEndElement();
+
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var v in verdicts)
+            {
+                var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : ReportView.Family(v.RuleId);
+                var caseName = Token(v.RuleId + " " + v.Entity);
+                // Consumers drop or merge duplicate names; two VMs may share a name on one host.
+                var n = seen[caseName] = seen.GetValueOrDefault(caseName) + 1;
+                if (n > 1)
+                {
+                    caseName += " #" + Int(n);
+                }
+                w.WriteStartElement("testcase");
+                w.WriteAttributeString("name", caseName);
+                w.WriteAttributeString("classname", "audit." + Segment(group.Key.Label) + "." + Segment(family));
+                w.WriteAttributeString("time", "0");
+                var text = Evidence(v, rule);
+                switch (v.Outcome)
+                {
+                    case Outcome.Fail:
+                        w.WriteStartElement("failure");
+                        w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}" + (v.Waiver is { Expired: true } x ? $" (waiver expired {x.Expires:yyyy-MM-dd})" : "")));
+                        w.WriteAttributeString("type", v.Severity.Name());
+                        w.WriteString(text);
+                        w.WriteEndElement();
+                        break;
+                    case Outcome.Error:
+                        w.WriteStartElement("error");
+                        w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}"));
+                        w.WriteAttributeString("type", "evaluation-error");
+                        w.WriteString(text);
+                        w.WriteEndElement();
+                        break;
+                    case Outcome.NotApplicable:
+                        w.WriteStartElement("skipped");
+                        w.WriteAttributeString("message", Clean("not applicable: " + v.Message));
+                        w.WriteString(text);
+                        w.WriteEndElement();
+                        break;
+                    case Outcome.Waived:
+                        w.WriteStartElement("skipped");
+                        w.WriteAttributeString("message", Clean(v.Waiver is { } wv
+                            ? $"waived until {wv.Expires:yyyy-MM-dd} by {wv.Owner}{(wv.Ticket is null ? "" : " (" + wv.Ticket + ")")}: {wv.Justification}"
+                            : "waived"));
+                        w.WriteString(text);
+                        w.WriteEndElement();
+                        break;
+                    default:
+                        break;
+                }
+                w.WriteEndElement();
+            }
+            w.WriteElementString("system-out", Clean(SuiteOut(verdicts)));
+            w.WriteElementString("system-err", "");
+            w.WriteEndElement();
+        }
+        w.WriteEndElement();
+        w.WriteEndDocument();
+    }
+
+    private static string Evidence(Verdict v, RuleInfo? rule)
+    {
+        var sb = new StringBuilder();
+        sb.Append("rule: ").Append(v.RuleId).Append(rule is null ? "" : " " + rule.Title).Append('\n');
+        sb.Append("severity: ").Append(v.Severity.Name()).Append('\n');
+        sb.Append("entity: ").Append(v.Entity).Append('\n');
+        sb.Append("message: ").Append(v.Message).Append('\n');
+        sb.Append("expected: ").Append(v.Expected ?? "(none)").Append('\n');
+        sb.Append("actual: ").Append(v.Actual ?? "(none)").Append('\n');
+        if (v.Waiver is { } w)
+        {
+            sb.Append("waiver: ").Append(w.Expired ? "expired " : "").Append(w.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+                .Append(", owner ").Append(w.Owner).Append(w.Ticket is null ? "" : ", ticket " + w.Ticket).Append(": ").Append(w.Justification).Append('\n');
+        }
+        if (rule?.Remediation is { Length: > 0 } fix && v.Outcome is Outcome.Fail or Outcome.Error)
+        {
+            sb.Append("remediation: ").Append(fix).Append('\n');
+        }
+        return Clean(sb.ToString());
+    }
+
+    private static string SuiteOut(List<Verdict> verdicts)
+    {
+        var sb = new StringBuilder();
+        foreach (var o in ReportView.OutcomeOrder)
+        {
+            sb.Append(ReportView.OutcomeWord(o)).Append(": ").Append(Int(verdicts.Count(v => v.Outcome == o))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static void Property(XmlWriter w, string name, string value)
+    {
+        w.WriteStartElement("property");
+        w.WriteAttributeString("name", Token(name));
+        w.WriteAttributeString("value", Clean(value));
+        w.WriteEndElement();
+    }
+
+    /// <summary>Text XML can carry: controls and lone surrogates made visible (\uXXXX), so the file stays well-formed.</summary>
+    public static string Clean(string? text) => TextSanitizer.Display(text);
+
+    /// <summary>xs:token values (names): one line, no leading/trailing or repeated spaces, never empty.</summary>
+    public static string Token(string? text)
+    {
+        var s = string.Join(' ', TextSanitizer.Name(text).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return s.Length == 0 ? "(unnamed)" : s;
+    }
+
+    /// <summary>A dotted-classname segment: dots and whitespace would split it, so they become '_'.</summary>
+    public static string Segment(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var ch in Token(text))
+        {
+            sb.Append(ch is '.' or ' ' ? '_' : ch);
+        }
+        return sb.ToString();
+    }
+
+    private static string Int(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,51 @@
+using Audit.Core;
+
+namespace Audit.Reports;
+
+/// <summary>
+/// How verdicts are grouped for every renderer: by host (pairs under their source host), one group for directory
+/// (computer-scope) checks, one per cluster for cluster-scope checks. Shared by the HTML matrix and JUnit test suites.
+/// </summary>
+public static class ReportGroups
+{
+    public const string DirectoryGroup = "(directory)";
+
+    public static GroupKey Of(Verdict v) => v.Scope switch
+    {
+        Scope.Computer => new GroupKey(GroupKind.Directory, DirectoryGroup),
+        Scope.Cluster => new GroupKey(GroupKind.Cluster, v.Entity),
+        _ => new GroupKey(GroupKind.Host, v.Host ?? HostOf(v.Entity)),
+    };
+
+    /// <summary>Hosts first (by name), then clusters, then the directory: a stable order.</summary>
+    public static IComparer<GroupKey> Order { get; } = Comparer<GroupKey>.Create((a, b) =>
+    {
+        var k = a.Kind.CompareTo(b.Kind);
+        return k != 0 ? k : StringComparer.OrdinalIgnoreCase.Compare(a.Name, b.Name) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
+    });
+
+    private static string HostOf(string entity)
+    {
+        var slash = entity.IndexOf('/', StringComparison.Ordinal);
+        var arrow = entity.IndexOf("->", StringComparison.Ordinal);
+        var cut = slash < 0 ? arrow : arrow < 0 ? slash : Math.Min(slash, arrow);
+        return cut > 0 ? entity[..cut] : entity;
+    }
+}
+
+public enum GroupKind
+{
+    Host,
+    Cluster,
+    Directory,
+}
+
+public readonly record struct GroupKey(GroupKind Kind, string Name)
+{
+    public string Label => Kind switch
+    {
+        GroupKind.Cluster => "cluster " + Name,
+        GroupKind.Directory => "directory",
+        _ => Name,
+    };
+}

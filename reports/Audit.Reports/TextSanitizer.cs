@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+
+namespace Audit.Reports;
+
+/// <summary>
+/// Fact-derived strings (VM, host, share, task names) come from tenants. Before any renderer sees them, characters that
+/// could act rather than show are made visible as \uXXXX: C0/C1 controls (terminal escape injection, invalid XML),
+/// bidirectional overrides and isolates (text that displays reversed), and lone surrogates. Newline and tab are kept
+/// where the output can show them (multi-line evidence); names are single-line.
+/// </summary>
+public static class TextSanitizer
+{
+    public static string Display(string? text, bool keepNewlines = true)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return text ?? "";
+        }
+        StringBuilder? sb = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var ch = text[i];
+            var replace = false;
+            if (char.IsHighSurrogate(ch))
+            {
+                if (i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    sb?.Append(ch).Append(text[i + 1]);
+                    i++;
+                    continue;
+                }
+                replace = true;
+            }
+            else if (char.IsLowSurrogate(ch))
+            {
+                replace = true;
+            }
+            else if (ch is '\n' or '\t')
+            {
+                replace = !keepNewlines;
+            }
+            else
+            {
+                replace = char.IsControl(ch) || IsBidiControl(ch) || ch is '\uFFFE' or '\uFFFF';
+            }
+            if (replace)
+            {
+                sb ??= new StringBuilder(text.Length + 16).Append(text, 0, i);
+                sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb?.Append(ch);
+            }
+        }
+        return sb?.ToString() ?? text;
+    }
+
+    /// <summary>Single-line form for names and identifiers: newlines and tabs made visible too.</summary>
+    public static string Name(string? text) => Display(text, keepNewlines: false);
+
+    private static bool IsBidiControl(char ch) => ch is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+}

@@ -1,0 +1,241 @@
+"use strict";
+(function () {
+  // All data comes from the JSON block; every string is put in the page with textContent, never as markup.
+  var data = JSON.parse(document.getElementById("audit-data").textContent);
+  var OUT = data.outcomes;            // index -> outcome name, as in results.json
+  var SEV = ["critical", "high", "medium", "low", "info"];
+  var WORST = { fail: 0, error: 1, waived: 2, pass: 3, notApplicable: 4 };
+  var WORD = { fail: "fail", error: "error", waived: "waived", pass: "pass", notApplicable: "n/a" };
+  var PAGE = 100;
+  var rows = data.verdicts;           // [rule, group, outcome, severity, entity, message, expected, actual, waiver]
+  var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references]
+  var state = { outcomes: {}, severity: "", family: -1, group: -1, text: "", sort: "default", dir: 1, page: 0, all: false };
+  var current = [];
+  var open = {};
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+
+  function readFilters() {
+    state.outcomes = {};
+    var boxes = document.querySelectorAll("input[name=outcome]");
+    for (var i = 0; i < boxes.length; i++) { if (boxes[i].checked) { state.outcomes[boxes[i].value] = true; } }
+    state.severity = $("filter-severity").value;
+    var fam = $("filter-family").value;
+    state.family = fam === "" ? -1 : data.families.indexOf(fam);
+    var g = $("filter-group").value;
+    state.group = g === "" ? -1 : parseInt(g, 10);
+    state.text = $("filter-text").value.trim().toLowerCase();
+  }
+
+  function matches(r) {
+    if (!state.outcomes[OUT[r[2]]]) { return false; }
+    if (state.severity && r[3] !== state.severity) { return false; }
+    if (state.family >= 0 && rules[r[0]][2] !== state.family) { return false; }
+    if (state.group >= 0 && r[1] !== state.group) { return false; }
+    if (state.text) {
+      var rule = rules[r[0]];
+      var hay = (rule[0] + "\u0000" + rule[1] + "\u0000" + r[4] + "\u0000" + r[5] + "\u0000" + data.groups[r[1]]).toLowerCase();
+      if (hay.indexOf(state.text) < 0) { return false; }
+    }
+    return true;
+  }
+
+  function key(r, k) {
+    switch (k) {
+      case "outcome": return WORST[OUT[r[2]]];
+      case "severity": return SEV.indexOf(r[3]);
+      case "rule": return rules[r[0]][0];
+      case "entity": return r[4];
+      case "message": return r[5];
+    }
+    return 0;
+  }
+
+  function compare(a, b) {
+    if (state.sort === "default") {
+      return (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) || (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) ||
+        cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+    }
+    var x = key(a, state.sort), y = key(b, state.sort);
+    var c = typeof x === "number" ? x - y : cmp(x, y);
+    return (c * state.dir) || cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+  }
+  function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
+
+  function apply() {
+    readFilters();
+    current = [];
+    for (var i = 0; i < rows.length; i++) { if (matches(rows[i])) { current.push(i); } }
+    current.sort(function (a, b) { return compare(rows[a], rows[b]) || a - b; });
+    state.page = 0;
+    draw();
+  }
+
+  function detail(r) {
+    var rule = rules[r[0]];
+    var dl = el("dl");
+    function item(label, value, cls) {
+      if (value === null || value === undefined || value === "") { return; }
+      dl.appendChild(el("dt", null, label));
+      dl.appendChild(el("dd", cls || null, value));
+    }
+    item("Rule", rule[0] + ": " + rule[1]);
+    item("Scope", rule[4] + " \u2014 group " + data.groups[r[1]]);
+    item("Why", rule[5]);
+    item("Expected", r[6], "evidence");
+    item("Actual", r[7], "evidence");
+    item("Remediation", rule[6]);
+    if (rule[7] && rule[7].length) { item("References", rule[7].join("\n")); }
+    var w = r[8];
+    if (w) {
+      item(w[4] ? "Waiver (expired, not applied)" : "Waiver",
+        w[0] + "\nowner: " + w[1] + (w[2] ? "\nticket: " + w[2] : "") + "\nexpires: " + w[3] + "\nmatched by: " + w[5]);
+    }
+    return dl;
+  }
+
+  function row(i, target, withGroup) {
+    var r = rows[i];
+    var o = OUT[r[2]];
+    var tr = el("tr", "finding o-row-" + o);
+    tr.setAttribute("data-index", String(i));
+    tr.setAttribute("data-outcome", o);
+    tr.setAttribute("tabindex", "0");
+    tr.appendChild(el("td", "o-" + o, WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+    tr.appendChild(el("td", "sev-" + r[3], r[3]));
+    tr.appendChild(el("td", null, rules[r[0]][0]));
+    tr.appendChild(el("td", null, withGroup ? r[4] : r[4]));
+    tr.appendChild(el("td", null, r[5]));
+    target.appendChild(tr);
+    if (open[i]) { target.appendChild(detailRow(i)); }
+    return tr;
+  }
+
+  function detailRow(i) {
+    var tr = el("tr", "detail");
+    tr.setAttribute("data-detail", String(i));
+    var td = el("td");
+    td.colSpan = 5;
+    td.appendChild(detail(rows[i]));
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function toggle(tr) {
+    var i = parseInt(tr.getAttribute("data-index"), 10);
+    var next = tr.nextSibling;
+    if (next && next.getAttribute && next.getAttribute("data-detail") === String(i)) {
+      next.parentNode.removeChild(next);
+      delete open[i];
+    } else {
+      tr.parentNode.insertBefore(detailRow(i), tr.nextSibling);
+      open[i] = true;
+    }
+  }
+
+  function draw() {
+    var body = $("findings-body");
+    var fresh = body.cloneNode(false);
+    var pages = Math.max(1, Math.ceil(current.length / PAGE));
+    if (state.page >= pages) { state.page = pages - 1; }
+    var start = state.all ? 0 : state.page * PAGE;
+    var end = state.all ? current.length : Math.min(current.length, start + PAGE);
+    for (var k = start; k < end; k++) { row(current[k], fresh, true); }
+    body.parentNode.replaceChild(fresh, body);
+    var status = $("status");
+    status.setAttribute("data-shown", String(end - start));
+    status.setAttribute("data-matching", String(current.length));
+    status.textContent = current.length === 0 ? "No finding matches the filters." :
+      "Showing " + (start + 1) + "\u2013" + end + " of " + current.length + " matching checks (" + rows.length + " in all).";
+    $("page-info").textContent = "page " + (state.page + 1) + " of " + pages;
+    $("page-prev").disabled = state.page === 0;
+    $("page-next").disabled = state.page >= pages - 1;
+    var heads = document.querySelectorAll("#findings thead button");
+    for (var h = 0; h < heads.length; h++) {
+      var s = heads[h].getAttribute("data-sort");
+      if (s === state.sort) { heads[h].setAttribute("data-dir", state.dir > 0 ? "asc" : "desc"); } else { heads[h].removeAttribute("data-dir"); }
+    }
+  }
+
+  function fillHost(details) {
+    var body = details.querySelector(".host-body");
+    if (body.firstChild) { return; }
+    var g = parseInt(details.getAttribute("data-group"), 10);
+    var list = [];
+    for (var i = 0; i < rows.length; i++) { if (rows[i][1] === g) { list.push(i); } }
+    list.sort(function (a, b) {
+      var x = rows[a], y = rows[b];
+      return (WORST[OUT[x[2]]] - WORST[OUT[y[2]]]) || (SEV.indexOf(x[3]) - SEV.indexOf(y[3])) || cmp(rules[x[0]][0], rules[y[0]][0]) || cmp(x[4], y[4]);
+    });
+    var table = el("table", "findings host-findings");
+    var head = el("tr");
+    ["Outcome", "Severity", "Rule", "Entity", "Finding"].forEach(function (t) { head.appendChild(el("th", null, t)); });
+    var thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    var tbody = el("tbody");
+    list.forEach(function (i) { row(i, tbody, false); });
+    table.appendChild(tbody);
+    body.appendChild(table);
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!(t instanceof Element)) { return; }
+    var cell = t.closest(".cell-btn");
+    if (cell) {
+      $("filter-group").value = cell.getAttribute("data-group");
+      $("filter-family").value = cell.getAttribute("data-family");
+      var boxes = document.querySelectorAll("input[name=outcome]");
+      for (var i = 0; i < boxes.length; i++) { boxes[i].checked = true; }
+      apply();
+      $("findings-section").scrollIntoView();
+      return;
+    }
+    var sort = t.closest("#findings thead button");
+    if (sort) {
+      var k = sort.getAttribute("data-sort");
+      state.dir = state.sort === k ? -state.dir : 1;
+      state.sort = k;
+      var keep = state.page;
+      apply();
+      state.page = keep;
+      draw();
+      return;
+    }
+    var tr = t.closest("tr.finding");
+    if (tr) { toggle(tr); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if ((ev.key === "Enter" || ev.key === " ") && ev.target instanceof Element && ev.target.matches("tr.finding")) {
+      ev.preventDefault();
+      toggle(ev.target);
+    }
+  });
+  $("filters").addEventListener("change", apply);
+  $("filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
+  var timer = 0;
+  $("filter-text").addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 150); });
+  $("filter-reset").addEventListener("click", function () {
+    $("filters").reset();
+    state.sort = "default"; state.dir = 1;
+    apply();
+  });
+  $("page-prev").addEventListener("click", function () { if (state.page > 0) { state.page--; draw(); } });
+  $("page-next").addEventListener("click", function () { state.page++; draw(); });
+  var hosts = document.querySelectorAll("details.host");
+  for (var d = 0; d < hosts.length; d++) {
+    hosts[d].addEventListener("toggle", function (ev) { if (ev.target.open) { fillHost(ev.target); } });
+  }
+  // Printing shows every matching finding, not just the current page.
+  window.addEventListener("beforeprint", function () { state.all = true; draw(); });
+  window.addEventListener("afterprint", function () { state.all = false; draw(); });
+  apply();
+  document.documentElement.setAttribute("data-ready", "true");
+})();
