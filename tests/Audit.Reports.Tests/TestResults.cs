@@ -1,0 +1,87 @@
+using Audit.Core;
+using Audit.Rules;
+using Audit.Tests.Common;
+
+namespace Audit.Reports.Tests;
+
+/// <summary>Results to render: the bundled sample evaluated with the shipped rules at a fixed clock, and crafted hostile ones.</summary>
+internal static class TestResults
+{
+    public static readonly DateTimeOffset Clock = new(2026, 11, 24, 3, 0, 0, TimeSpan.Zero);
+
+    private static readonly Lazy<ResultsDocument> SampleLazy = new(() =>
+    {
+        var rules = RuleSetLoader.Load([RepoPaths.Rules]);
+        Assert.True(rules.Succeeded, string.Join("\n", rules.Diagnostics));
+        var snapshot = SnapshotLoader.Load(RepoPaths.SampleSnapshot, displayPath: "samples/estate.snapshot.json");
+        var r = Evaluator.Evaluate(rules.Catalog!, snapshot, new EvaluationOptions { ToolVersion = "0.0.0-test", SnapshotPath = "samples/estate.snapshot.json", Clock = () => Clock });
+        // Timings vary run to run; no renderer shows them, and golden files must not depend on them.
+        return r with { Run = r.Run with { RuleTimingsMs = new Dictionary<string, double>() } };
+    });
+
+    public static ResultsDocument Sample => SampleLazy.Value;
+
+    /// <summary>Names tenants could give their VMs, shares and tasks.</summary>
+    public static readonly string[] HostileNames =
+    [
+        "<img src=x onerror=\"window.__pwned=1\">",
+        "</script><script>window.__pwned=2</script>",
+        "\"'><svg onload=window.__pwned=3>",
+        "line1\nline2\r\n\ttabbed",
+        "esc\u001b[31mRED\u001b[0m\u0007bell",
+        "rtl\u202Egnp.exe",
+        "nul\u0000byte and \uFFFF and lone \uD800 surrogate",
+        "&amp; &lt;b&gt; {{ 1 + 1 }} ${x} %s",
+        new string('W', 5000),
+    ];
+
+    public static ResultsDocument Hostile()
+    {
+        var sample = Sample;
+        var extra = new List<Verdict>();
+        var i = 0;
+        foreach (var name in HostileNames)
+        {
+            foreach (var outcome in new[] { Outcome.Fail, Outcome.Error, Outcome.NotApplicable, Outcome.Waived, Outcome.Pass })
+            {
+                extra.Add(new Verdict
+                {
+                    RuleId = "HV-IS-001",
+                    Severity = Severity.Medium,
+                    Scope = Scope.Vm,
+                    Entity = $"ZULU/{name}#{i++}",
+                    Host = "ZULU",
+                    Outcome = outcome,
+                    Message = $"ZULU/{name} message",
+                    Expected = name,
+                    Actual = name,
+                    Waiver = outcome == Outcome.Waived ? new WaiverRef { Rule = "HV-IS-001", Entity = "ZULU/*", Justification = name, Owner = name, Ticket = name, Expires = new DateOnly(2027, 1, 31) } : null,
+                });
+            }
+        }
+        // A host whose name itself is hostile gets its own group (suite, matrix row).
+        extra.Add(new Verdict { RuleId = "KB-001", Severity = Severity.High, Scope = Scope.Host, Entity = HostileNames[0], Host = HostileNames[0], Outcome = Outcome.Fail, Message = HostileNames[1] });
+        var all = sample.Results.Concat(extra).ToList();
+        return sample with { Results = all, Summary = SummaryCalculator.Compute(all, sample.Run.FailOn) };
+    }
+}
+
+internal static class Tools
+{
+    public sealed record Result(int ExitCode, string Out, string Err);
+
+    public static Result Run(string file, params string[] args)
+    {
+        Assert.True(File.Exists(file), $"{file} is missing: run ./test.sh, which installs the test dependencies (libxml2-utils, python3-junitparser, chromium, chromium-driver).");
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), $"{file} did not finish in 2 minutes");
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
