@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+using Audit.Core;
+using Audit.Tests.Common;
+
+namespace Audit.Reports.Tests;
+
+public sealed class ChromiumFixture : IDisposable
+{
+    private readonly Lazy<HeadlessChromium> _browser = new(() => new HeadlessChromium());
+    public HeadlessChromium Browser => _browser.Value;
+
+    public void Dispose()
+    {
+        if (_browser.IsValueCreated)
+        {
+            _browser.Value.Dispose();
+        }
+    }
+}
+
+/// <summary>The HTML report opened from disk in a real headless Chromium (Debian chromium + chromedriver).</summary>
+public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFixture<ChromiumFixture>, IDisposable
+{
+    private readonly TempDir _dir = new();
+    private HeadlessChromium Browser => fixture.Browser;
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Open(ResultsDocument results, string name)
+    {
+        var path = Path.Combine(_dir.Path, name);
+        using (var w = new StreamWriter(path))
+        {
+            HtmlReportRenderer.Render(results, w);
+        }
+        Browser.Log("browser");
+        Browser.Log("performance");
+        Browser.Navigate(new Uri(path).AbsoluteUri);
+        Browser.WaitFor("return document.documentElement.getAttribute('data-ready') === 'true'");
+        return path;
+    }
+
+    private int Int(string script) => Browser.Execute<int>(script);
+
+    private int Matching => Int("return parseInt(document.getElementById('status').getAttribute('data-matching'), 10)");
+    private int VisibleRows => Int("return document.querySelectorAll('#findings-body tr.finding').length");
+
+    [Fact]
+    public void Sample_report_shows_the_counts_of_results_json_and_filters_change_the_rows()
+    {
+        var results = TestResults.Sample;
+        Open(results, "report.html");
+        var o = results.Summary.ByOutcome;
+        foreach (var (id, n) in new[] { ("fail", o.Fail), ("error", o.Error), ("waived", o.Waived), ("pass", o.Pass), ("notApplicable", o.NotApplicable), ("total", o.Total) })
+        {
+            Assert.Equal(n, Int($"return parseInt(document.getElementById('count-{id}').textContent, 10)"));
+        }
+        Assert.Equal("NONCOMPLIANT", Browser.Execute<string>("return document.querySelector('#verdict strong').textContent"));
+        // Default view: failing, erroring and waived checks.
+        Assert.Equal(o.Fail + o.Error + o.Waived, Matching);
+        Assert.Equal(o.Fail + o.Error + o.Waived, VisibleRows);
+        Assert.Equal(0, Int("return document.querySelectorAll('#findings-body td.o-pass').length"));
+
+        Browser.Click("#filter-pass");
+        Assert.Equal(o.Fail + o.Error + o.Waived + o.Pass, Matching);
+        Assert.Equal(100, VisibleRows);   // one page
+        Assert.True(Int("return document.querySelectorAll('#findings-body td.o-pass').length") > 0);
+
+        Browser.Click("#filter-fail");
+        Browser.Click("#filter-pass");
+        Assert.Equal(o.Error + o.Waived, Matching);
+
+        Browser.Click("#filter-reset");
+        Assert.Equal(o.Fail + o.Error + o.Waived, Matching);
+
+        // Expanding a finding shows rationale, evidence and remediation.
+        Browser.Click("#findings-body tr.finding");
+        var detail = Browser.Execute<string>("return document.querySelector('#findings-body tr.detail').textContent");
+        Assert.Contains("Expected", detail, StringComparison.Ordinal);
+        Assert.Contains("Remediation", detail, StringComparison.Ordinal);
+
+        File.WriteAllBytes(Path.Combine(RepoPaths.Artifacts, "report-sample.png"), Browser.Screenshot());
+    }
+
+    [Fact]
+    public void A_matrix_cell_drills_down_to_its_host_and_family_and_headers_sort()
+    {
+        Open(TestResults.Sample, "report.html");
+        Browser.Click("#matrix button.cell-btn[data-family='KB'][title*='error']");
+        var hosts = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(4)')).map(td => td.textContent)")!.AsArray();
+        Assert.Equal(["WHISKEY"], hosts.Select(h => h!.GetValue<string>()).Distinct());
+        var rules = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(3)')).map(td => td.textContent)")!.AsArray();
+        Assert.All(rules, r => Assert.StartsWith("KB-", r!.GetValue<string>(), StringComparison.Ordinal));
+
+        Browser.Click("#filter-reset");
+        Browser.Click("#findings thead button[data-sort='rule']");
+        var sorted = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(3)')).map(td => td.textContent)")!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.Equal(sorted.Order(StringComparer.Ordinal).ToList(), sorted);
+        Browser.Click("#findings thead button[data-sort='rule']");
+        var reversed = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(3)')).map(td => td.textContent)")!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.Equal(sorted.Order(StringComparer.Ordinal).Reverse().ToList(), reversed);
+
+        // A host section fills in when opened.
+        Browser.Execute("const d = document.querySelector('details.host'); d.open = true; return true;");
+        Browser.WaitFor("return document.querySelectorAll('details.host[open] .host-body tr.finding').length > 0");
+    }
+
+    [Fact]
+    public void Hostile_fact_strings_show_as_text_run_nothing_and_no_request_leaves_the_page()
+    {
+        Open(TestResults.Hostile(), "hostile.html");
+        Browser.Click("#filter-pass");
+        Browser.Click("#filter-notApplicable");
+        Assert.Equal(0, Int("return document.querySelectorAll('img, svg, iframe, object, embed').length"));
+        Assert.Equal(2, Int("return document.querySelectorAll('script').length"));
+        Assert.Null(Browser.Execute("return window.__pwned === undefined ? null : window.__pwned"));
+
+        // The names are there, as text.
+        Browser.Execute("const t = document.getElementById('filter-text'); t.value = 'onerror'; t.dispatchEvent(new Event('change', {bubbles: true})); return true;");
+        Assert.True(Matching >= 5);
+        var entities = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(4)')).map(td => td.textContent)")!
+            .AsArray().Select(e => e!.GetValue<string>()).ToList();
+        Assert.Contains(TestResults.HostileNames[0], entities);
+        Assert.Contains(entities, e => e.StartsWith("ZULU/<img src=x onerror=\"window.__pwned=1\">#", StringComparison.Ordinal));
+        // Open every finding's details and every host section: still nothing runs.
+        Browser.Execute("document.querySelectorAll('#findings-body tr.finding').forEach(tr => tr.click()); document.querySelectorAll('details.host').forEach(d => d.open = true); return true;");
+        Browser.WaitFor("return document.querySelectorAll('details.host[open] .host-body tr.finding').length > 0");
+        Assert.Equal(0, Int("return document.querySelectorAll('img, svg, iframe, object, embed').length"));
+        Assert.Null(Browser.Execute("return window.__pwned === undefined ? null : window.__pwned"));
+        // The right-to-left override and escape characters are shown as \\uXXXX, not applied.
+        Assert.Equal(0, Int("return document.body.textContent.indexOf('\\u202E') + 1"));
+
+        // The page made no request (no resource entries), and the browser saw none leave (DevTools network log).
+        Assert.Equal(0, Int("return performance.getEntriesByType('resource').length"));
+        var network = Browser.Log("performance")
+            .Select(m => JsonNode.Parse(m)!["message"]!)
+            .Where(m => m["method"]!.GetValue<string>() == "Network.requestWillBeSent")
+            .Select(m => m["params"]!["request"]!["url"]!.GetValue<string>())
+            .Where(u => !u.StartsWith("file://", StringComparison.Ordinal))
+            .ToList();
+        Assert.Empty(network);
+        // No Content-Security-Policy violation was needed to stop anything, and the script raised no error.
+        Assert.DoesNotContain(Browser.Log("browser"), m => m.Contains("Content Security Policy", StringComparison.Ordinal) || m.Contains("Uncaught", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_large_report_pages_its_findings()
+    {
+        var sample = TestResults.Sample;
+        var many = Enumerable.Range(0, 20_000).Select(i => new Verdict
+        {
+            RuleId = "HV-IS-001", Severity = Severity.Medium, Scope = Scope.Vm, Host = $"HV{i % 200:D4}", Entity = $"HV{i % 200:D4}/VM{i:D5}",
+            Outcome = (i % 10) switch { 0 => Outcome.Fail, 1 => Outcome.Error, 2 or 3 => Outcome.NotApplicable, _ => Outcome.Pass },
+            Message = $"VM{i:D5} message", Expected = ">= 6.2.9200.16433", Actual = "6.2.9200.16384",
+        }).ToList();
+        var results = sample with { Results = many, Summary = SummaryCalculator.Compute(many, Severity.High) };
+        Open(results, "large.html");
+        Assert.Equal(4_000, Matching);
+        Assert.Equal(100, VisibleRows);
+        Browser.Click("#page-next");
+        Assert.Equal("page 2 of 40", Browser.Execute<string>("return document.getElementById('page-info').textContent"));
+        Assert.Equal(200, Int("return document.querySelectorAll('#matrix tbody tr').length"));
+    }
+}
