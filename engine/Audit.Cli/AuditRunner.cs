@@ -14,6 +14,7 @@ public sealed record RunSettings
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     public bool Quiet { get; init; }
     public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
+    public NightlySettings Nightly { get; init; } = new();
 }
 
 /// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
@@ -58,6 +59,8 @@ public sealed class AuditRunner(CliContext ctx)
             return ExitCodes.InvalidInput;
         }
         ctx.PrintDiagnostics(diagnostics);
+        var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
+        var waivers = nightly.LoadWaivers(rules.Catalog);
 
         var results = Evaluator.Evaluate(rules.Catalog, snapshot, new EvaluationOptions
         {
@@ -66,6 +69,7 @@ public sealed class AuditRunner(CliContext ctx)
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
         });
+        results = nightly.AfterEvaluation(results, waivers);
 
         var written = OutputWriter.Write(results, s.Formats, outDir);
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console") && !s.Quiet, written, s.Out);

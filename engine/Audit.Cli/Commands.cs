@@ -38,6 +38,7 @@ internal static class Commands
         public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
         public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
+        public NightlyOptions Nightly { get; } = new();
 
         public void AddTo(Command c)
         {
@@ -45,6 +46,7 @@ internal static class Commands
             {
                 c.Options.Add(o);
             }
+            Nightly.AddTo(c);
         }
     }
 
@@ -69,6 +71,7 @@ internal static class Commands
                 Parameters = ParseParams(r.GetValue(o.Param)),
                 Quiet = r.GetValue(o.Quiet),
                 MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
+                Nightly = o.Nightly.Parse(r),
             };
             return new AuditRunner(ctx).Run(settings);
         });
