@@ -42,7 +42,8 @@ public sealed class AuditRunner(CliContext ctx)
         }
 
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
-        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load });
+        var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
+        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = nightly.LoadParameterFile() });
         var diagnostics = new List<Diagnostic>(rules.Diagnostics);
         LoadedJson<Snapshot>? snapshot = null;
         try
@@ -59,17 +60,17 @@ public sealed class AuditRunner(CliContext ctx)
             return ExitCodes.InvalidInput;
         }
         ctx.PrintDiagnostics(diagnostics);
-        var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
         var waivers = nightly.LoadWaivers(rules.Catalog);
+        var catalog = nightly.Select(rules.Catalog);
 
-        var results = Evaluator.Evaluate(rules.Catalog, snapshot, new EvaluationOptions
+        var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
         {
             FailOn = s.FailOn,
             ToolVersion = ToolVersion,
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
         });
-        results = nightly.AfterEvaluation(results, waivers);
+        results = nightly.AfterEvaluation(results, waivers, catalog);
 
         var written = OutputWriter.Write(results, s.Formats, outDir);
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console") && !s.Quiet, written, s.Out);

@@ -7,6 +7,8 @@ public sealed record NightlySettings
 {
     public string? Waivers { get; init; }
     public int WaiverWarnDays { get; init; } = Audit.Rules.WaiverApplier.DefaultWarnDays;
+    public string? ParamsFile { get; init; }
+    public Audit.Rules.SelectionOptions Selection { get; init; } = new();
 }
 
 /// <summary>The options behind <see cref="NightlySettings"/>, shared by run and evaluate.</summary>
@@ -15,9 +17,14 @@ internal sealed class NightlyOptions
     public Option<string?> Waivers { get; } = new("--waivers") { Description = "Waivers file (schema/waivers.v1.schema.json): accepted exceptions with owner, justification and expiry; a matching unexpired waiver turns a failure into 'waived'.", HelpName = "FILE" };
     public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings (default 14).", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.WaiverApplier.DefaultWarnDays };
 
+    public Option<string?> ParamsFile { get; } = new("--params") { Description = "JSON file of rule-set parameter values (name or ruleSetId.name -> value), checked against each parameter's type; --param wins over it.", HelpName = "FILE" };
+    public Option<string[]> Include { get; } = new("--include") { Description = "Evaluate only rules matching: rule id, id prefix or family (HV, HV-LM), or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
+    public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Do not evaluate (nor report) rules matching: rule id, family or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
+    public Option<string?> MinSeverity { get; } = new("--min-severity") { Description = "Evaluate only rules at least this severe: critical, high, medium, low, info.", HelpName = "SEVERITY" };
+
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Waivers, WaiverWarnDays })
+        foreach (var o in new Option[] { Waivers, WaiverWarnDays, ParamsFile, Include, Exclude, MinSeverity })
         {
             c.Options.Add(o);
         }
@@ -34,6 +41,16 @@ internal sealed class NightlyOptions
         {
             Waivers = r.GetValue(Waivers),
             WaiverWarnDays = warn,
+            ParamsFile = r.GetValue(ParamsFile),
+            Selection = new Audit.Rules.SelectionOptions
+            {
+                Include = Terms(r.GetValue(Include)),
+                Exclude = Terms(r.GetValue(Exclude)),
+                MinSeverity = r.GetValue(MinSeverity) is { } min ? Commands.ParseSeverity(min, "--min-severity") : null,
+            },
         };
     }
+
+    private static string[] Terms(string[]? values) =>
+        [.. (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.OrdinalIgnoreCase)];
 }
