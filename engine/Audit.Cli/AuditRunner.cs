@@ -42,7 +42,7 @@ public sealed class AuditRunner(CliContext ctx)
         }
 
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
-        var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
+        using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
         var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = nightly.LoadParameterFile() });
         var diagnostics = new List<Diagnostic>(rules.Diagnostics);
         LoadedJson<Snapshot>? snapshot = null;
@@ -74,7 +74,34 @@ public sealed class AuditRunner(CliContext ctx)
 
         var written = OutputWriter.Write(results, s.Formats, outDir);
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console") && !s.Quiet, written, s.Out);
+        nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
         return results.Summary.ExitCode;
+    }
+
+    /// <summary>audit diff OLD NEW: the drift between two results files, as text, new failures first.</summary>
+    public int Diff(string oldPath, string newPath)
+    {
+        var (o, n) = (ctx.Env.Resolve(oldPath), ctx.Env.Resolve(newPath));
+        var diagnostics = new List<Diagnostic>();
+        LoadedJson<ResultsDocument>? before = null, after = null;
+        foreach (var (path, set) in new (string, Action<LoadedJson<ResultsDocument>>)[] { (o, x => before = x), (n, x => after = x) })
+        {
+            try
+            {
+                set(ResultsLoader.Load(path, displayPath: Display(path)));
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
+        if (before is null || after is null)
+        {
+            ctx.PrintDiagnostics(diagnostics);
+            return ExitCodes.InvalidInput;
+        }
+        DriftTextWriter.Write(ctx.Out, DriftCalculator.Compute(after.Value, [before.Value], before.DisplayPath, before.Sha256), brief: false);
+        return ExitCodes.Compliant;
     }
 
     public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters)

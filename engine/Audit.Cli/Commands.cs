@@ -14,6 +14,18 @@ internal static class Commands
             "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
         yield return ValidateCommand(ctx);
         yield return RulesCommand(ctx);
+        yield return DiffCommand(ctx);
+    }
+
+    private static Command DiffCommand(CliContext ctx)
+    {
+        var cmd = new Command("diff", "Print what changed between two results.json files: new failures first, then failures whose waiver expired, newly waived, resolved, still failing, hosts/VMs/rules added or removed. Exit 0 when both files are readable (65 otherwise), whatever changed.");
+        var older = new Argument<string>("OLD") { Description = "The earlier results.json (the baseline)." };
+        var newer = new Argument<string>("NEW") { Description = "The later results.json." };
+        cmd.Arguments.Add(older);
+        cmd.Arguments.Add(newer);
+        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!));
+        return cmd;
     }
 
     private static Command RulesCommand(CliContext ctx)
