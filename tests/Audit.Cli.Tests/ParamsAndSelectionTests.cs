@@ -150,3 +150,19 @@ public class ParamsAndSelectionTests
         Assert.DoesNotContain("AUD0031", r.Err, StringComparison.Ordinal);
     }
 }
+
+public class SampleParamsTests
+{
+    [Fact]
+    public void Sample_params_file_shown_in_the_readme_is_valid_and_recorded()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("run", "--out", dir.Path, "--format", "json", "--params", "samples/params.json");
+        Assert.Equal("", r.Err);
+        var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(Path.Combine(dir.Path, "results.json")), AuditJson.Options)!;
+        Assert.Equal("samples/params.json", results.Run.ParametersFile!.Path);
+        Assert.Equal(["ad-delegation.migrationGroups", "hyperv-live-migration.maxSimultaneousMigrations", "trim-unmap.maxRetrimAgeDays"],
+            results.ParameterSources!.Where(kv => kv.Value == "file").Select(kv => kv.Key));
+        Assert.Contains("samples/params.json", File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md")), StringComparison.Ordinal);
+    }
+}
