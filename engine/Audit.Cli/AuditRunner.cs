@@ -104,11 +104,23 @@ public sealed class AuditRunner(CliContext ctx)
         return ExitCodes.Compliant;
     }
 
-    public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters)
+    public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters, NightlySettings? nightlySettings = null)
     {
         var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
-        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters });
+        using var nightly = new NightlySteps(ctx, nightlySettings ?? new NightlySettings(), LoadOptions.Default, Display);
+        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters, ParameterFile = nightly.LoadParameterFile() });
         var diagnostics = new List<Diagnostic>(result.Diagnostics);
+        if (result.Catalog is not null)
+        {
+            try
+            {
+                nightly.LoadWaivers(result.Catalog);
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
         foreach (var snap in snapshots)
         {
             try

@@ -99,7 +99,12 @@ internal static class Commands
         cmd.Options.Add(rules);
         cmd.Options.Add(snapshots);
         cmd.Options.Add(param);
-        cmd.SetAction(r => new AuditRunner(ctx).Validate(r.GetValue(rules) ?? [], r.GetValue(snapshots) ?? [], ParseParams(r.GetValue(param))));
+        var waivers = new Option<string?>("--waivers") { Description = "Waivers file to check against the rule sets (dates, patterns, rule ids).", HelpName = "FILE" };
+        var paramsFile = new Option<string?>("--params") { Description = "Parameter values file to check against the declared types.", HelpName = "FILE" };
+        cmd.Options.Add(waivers);
+        cmd.Options.Add(paramsFile);
+        cmd.SetAction(r => new AuditRunner(ctx).Validate(r.GetValue(rules) ?? [], r.GetValue(snapshots) ?? [], ParseParams(r.GetValue(param)),
+            new NightlySettings { Waivers = r.GetValue(waivers), ParamsFile = r.GetValue(paramsFile) }));
         return cmd;
     }
 

@@ -66,3 +66,18 @@ public class WaiverCommandTests
         Assert.False(File.Exists(dir.File("results.json")));
     }
 }
+
+public class ValidateNightlyFilesTests
+{
+    [Fact]
+    public void Validate_checks_waivers_and_params_files_without_evaluating()
+    {
+        Assert.Equal(ExitCodes.Compliant, CliRunner.Run("validate", "--waivers", "samples/waivers.json", "--params", "samples/params.json").ExitCode);
+        using var dir = new TempDir();
+        var bad = dir.File("w.json");
+        File.WriteAllText(bad, """{"waivers": [{"rule": "NOPE-001", "entity": "A", "justification": "j", "owner": "o", "expires": "2027-01-01"}]}""");
+        var r = CliRunner.Run("validate", "--waivers", bad);
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("w.json(1,23): error AUD0030: waivers[0].rule: no loaded rule has the id 'NOPE-001'", r.Err, StringComparison.Ordinal);
+    }
+}
