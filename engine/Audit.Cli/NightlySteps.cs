@@ -66,7 +66,7 @@ internal sealed class NightlySteps(CliContext ctx, NightlySettings settings, Loa
         results = results with
         {
             ParameterSources = sources,
-            Run = results.Run with { Selection = _selection, ParametersFile = _paramsFile, GateOnNewFailures = settings.FailOnNew },
+            Run = results.Run with { Selection = _selection, ParametersFile = _paramsFile, GateOnNewFailures = settings.FailOnNew ? true : null },
         };
         if (waivers is not null)
         {

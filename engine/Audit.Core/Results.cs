@@ -38,8 +38,8 @@ public sealed record RunInfo
     public ParametersFileRef? ParametersFile { get; init; }
     /// <summary>The rule selection (--include, --exclude, --min-severity); null when every rule was evaluated.</summary>
     public SelectionInfo? Selection { get; init; }
-    /// <summary>True when the exit code depends only on new failures (--fail-on-new).</summary>
-    public bool GateOnNewFailures { get; init; }
+    /// <summary>True when the exit code depends only on new failures (--fail-on-new); absent otherwise.</summary>
+    public bool? GateOnNewFailures { get; init; }
 }
 
 public sealed record SnapshotRef

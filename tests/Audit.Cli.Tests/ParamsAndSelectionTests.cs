@@ -23,6 +23,9 @@ public class ParamsAndSelectionTests
         Assert.Equal(Outcome.Fail, OutcomeOf(r, "HV-LM-003", "WHISKEY"));
         Assert.Null(r.Run.ParametersFile);
         Assert.Null(r.Run.Selection);
+        Assert.Null(r.Run.GateOnNewFailures);
+        Assert.Null(r.Drift);
+        Assert.Null(r.Waivers);
     }
 
     [Fact]
