@@ -22,13 +22,20 @@ public static class WaiverApplier
         var anyOutcome = new int[waivers.Count];
         var verdicts = new List<Verdict>(results.Results.Count);
         var waivedCount = 0;
+        // Rule patterns and severity filters are judged once per (rule, severity), not once per verdict.
+        var byRule = new Dictionary<(string, Severity), int[]>();
         foreach (var v in results.Results)
         {
+            if (!byRule.TryGetValue((v.RuleId, v.Severity), out var candidates))
+            {
+                candidates = [.. Enumerable.Range(0, waivers.Count).Where(i => waivers[i].AppliesToRule(v.RuleId, v.Severity))];
+                byRule[(v.RuleId, v.Severity)] = candidates;
+            }
             LoadedWaiver? active = null, expired = null;
-            for (var i = 0; i < waivers.Count; i++)
+            foreach (var i in candidates)
             {
                 var w = waivers[i];
-                if (!w.AppliesTo(v))
+                if (!w.Entity.IsMatch(v.Entity))
                 {
                     continue;
                 }
