@@ -16,6 +16,7 @@ public sealed record RunSettings
     public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
     /// <summary>HTML template overriding the embedded report.html.sbn.</summary>
     public string? Template { get; init; }
+    public NightlySettings Nightly { get; init; } = new();
 }
 
 /// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
@@ -43,7 +44,8 @@ public sealed class AuditRunner(CliContext ctx)
         }
 
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
-        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load });
+        using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
+        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = nightly.LoadParameterFile() });
         var diagnostics = new List<Diagnostic>(rules.Diagnostics);
         LoadedJson<Snapshot>? snapshot = null;
         try
@@ -60,17 +62,21 @@ public sealed class AuditRunner(CliContext ctx)
             return ExitCodes.InvalidInput;
         }
         ctx.PrintDiagnostics(diagnostics);
+        var waivers = nightly.LoadWaivers(rules.Catalog);
+        var catalog = nightly.Select(rules.Catalog);
 
-        var results = Evaluator.Evaluate(rules.Catalog, snapshot, new EvaluationOptions
+        var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
         {
             FailOn = s.FailOn,
             ToolVersion = ToolVersion,
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
         });
+        results = nightly.AfterEvaluation(results, waivers, catalog);
 
         var written = OutputWriter.Write(results, s.Formats, outDir, Template(s.Template));
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
+        nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
         return results.Summary.ExitCode;
     }
 
@@ -106,11 +112,49 @@ public sealed class AuditRunner(CliContext ctx)
         return File.Exists(path) ? path : throw new UsageException($"--template '{template}' does not exist");
     }
 
-    public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters)
+    /// <summary>audit diff OLD NEW: the drift between two results files, as text, new failures first.</summary>
+    public int Diff(string oldPath, string newPath)
+    {
+        var (o, n) = (ctx.Env.Resolve(oldPath), ctx.Env.Resolve(newPath));
+        var diagnostics = new List<Diagnostic>();
+        LoadedJson<ResultsDocument>? before = null, after = null;
+        foreach (var (path, set) in new (string, Action<LoadedJson<ResultsDocument>>)[] { (o, x => before = x), (n, x => after = x) })
+        {
+            try
+            {
+                set(ResultsLoader.Load(path, displayPath: Display(path)));
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
+        if (before is null || after is null)
+        {
+            ctx.PrintDiagnostics(diagnostics);
+            return ExitCodes.InvalidInput;
+        }
+        DriftTextWriter.Write(ctx.Out, DriftCalculator.Compute(after.Value, [before.Value], before.DisplayPath, before.Sha256), brief: false);
+        return ExitCodes.Compliant;
+    }
+
+    public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters, NightlySettings? nightlySettings = null)
     {
         var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
-        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters });
+        using var nightly = new NightlySteps(ctx, nightlySettings ?? new NightlySettings(), LoadOptions.Default, Display);
+        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters, ParameterFile = nightly.LoadParameterFile() });
         var diagnostics = new List<Diagnostic>(result.Diagnostics);
+        if (result.Catalog is not null)
+        {
+            try
+            {
+                nightly.LoadWaivers(result.Catalog);
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
         foreach (var snap in snapshots)
         {
             try

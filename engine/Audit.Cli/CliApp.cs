@@ -15,6 +15,7 @@ public static class CliApp
           65  invalid input file (JSON, schema or rule expression errors, printed as file(line,col): error AUDnnnn: message)
           69  live collection is not available on this platform (CIM needs Windows)
           70  internal error (a bug: please report it)
+          Waived checks never count. With --fail-on-new, 1 and 2 count only failures and errors new since the baseline.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CliEnvironment? env = null, CancellationToken cancel = default)

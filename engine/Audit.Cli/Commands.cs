@@ -15,6 +15,7 @@ internal static class Commands
         yield return ValidateCommand(ctx);
         yield return RulesCommand(ctx);
         yield return ReportCommand(ctx);
+        yield return DiffCommand(ctx);
     }
 
     private static Command ReportCommand(CliContext ctx)
@@ -30,6 +31,17 @@ internal static class Commands
             cmd.Options.Add(o);
         }
         cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, ParseFormats(r.GetValue(format)), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet)));
+        return cmd;
+    }
+
+    private static Command DiffCommand(CliContext ctx)
+    {
+        var cmd = new Command("diff", "Print what changed between two results.json files: new failures first, then failures whose waiver expired, newly waived, resolved, still failing, hosts/VMs/rules added or removed. Exit 0 when both files are readable (65 otherwise), whatever changed.");
+        var older = new Argument<string>("OLD") { Description = "The earlier results.json (the baseline)." };
+        var newer = new Argument<string>("NEW") { Description = "The later results.json." };
+        cmd.Arguments.Add(older);
+        cmd.Arguments.Add(newer);
+        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!));
         return cmd;
     }
 
@@ -56,6 +68,7 @@ internal static class Commands
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
         public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
         public Option<string?> Template { get; } = new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
+        public NightlyOptions Nightly { get; } = new();
 
         public void AddTo(Command c)
         {
@@ -63,6 +76,7 @@ internal static class Commands
             {
                 c.Options.Add(o);
             }
+            Nightly.AddTo(c);
         }
     }
 
@@ -88,6 +102,7 @@ internal static class Commands
                 Quiet = r.GetValue(o.Quiet),
                 MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
                 Template = r.GetValue(o.Template),
+                Nightly = o.Nightly.Parse(r),
             };
             return new AuditRunner(ctx).Run(settings);
         });
@@ -103,7 +118,12 @@ internal static class Commands
         cmd.Options.Add(rules);
         cmd.Options.Add(snapshots);
         cmd.Options.Add(param);
-        cmd.SetAction(r => new AuditRunner(ctx).Validate(r.GetValue(rules) ?? [], r.GetValue(snapshots) ?? [], ParseParams(r.GetValue(param))));
+        var waivers = new Option<string?>("--waivers") { Description = "Waivers file to check against the rule sets (dates, patterns, rule ids).", HelpName = "FILE" };
+        var paramsFile = new Option<string?>("--params") { Description = "Parameter values file to check against the declared types.", HelpName = "FILE" };
+        cmd.Options.Add(waivers);
+        cmd.Options.Add(paramsFile);
+        cmd.SetAction(r => new AuditRunner(ctx).Validate(r.GetValue(rules) ?? [], r.GetValue(snapshots) ?? [], ParseParams(r.GetValue(param)),
+            new NightlySettings { Waivers = r.GetValue(waivers), ParamsFile = r.GetValue(paramsFile) }));
         return cmd;
     }
 

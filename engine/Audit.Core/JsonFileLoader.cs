@@ -199,7 +199,8 @@ public static class JsonFileLoader
             if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
             {
                 // Report the branch that got furthest; listing every oneOf branch buries the real problem.
-                var best = child.Errors.Values.OrderBy(v => v.Count).First();
+                // On a tie, a "null expected" branch (of an optional object) says less than the object's own errors.
+                var best = child.Errors.Values.OrderBy(v => v.Count).ThenBy(v => v.All(x => x.Kind == ValidationErrorKind.NullExpected) ? 1 : 0).First();
                 if (best.Count > 0)
                 {
                     Flatten(best, displayPath, into);

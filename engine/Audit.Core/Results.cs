@@ -16,6 +16,12 @@ public sealed record ResultsDocument
     public IReadOnlyList<RuleInfo> Rules { get; init; } = [];
     public IReadOnlyList<Verdict> Results { get; init; } = [];
     public Summary Summary { get; init; } = new();
+    /// <summary>Where each parameter value came from: default, file (--params) or commandLine (--param); same keys as <see cref="Parameters"/>.</summary>
+    public IReadOnlyDictionary<string, string>? ParameterSources { get; init; }
+    /// <summary>Waivers needing attention (unmatched, expiring soon, expired); null without --waivers.</summary>
+    public WaiverReport? Waivers { get; init; }
+    /// <summary>Changes since the baseline run; null without --baseline or a previous run in --history.</summary>
+    public DriftReport? Drift { get; init; }
 }
 
 public sealed record RunInfo
@@ -28,6 +34,12 @@ public sealed record RunInfo
     public Severity FailOn { get; init; } = Severity.High;
     /// <summary>Evaluation time per rule, milliseconds, summed over entities.</summary>
     public IReadOnlyDictionary<string, double> RuleTimingsMs { get; init; } = new Dictionary<string, double>();
+    public WaiversFileRef? Waivers { get; init; }
+    public ParametersFileRef? ParametersFile { get; init; }
+    /// <summary>The rule selection (--include, --exclude, --min-severity); null when every rule was evaluated.</summary>
+    public SelectionInfo? Selection { get; init; }
+    /// <summary>True when the exit code depends only on new failures (--fail-on-new); absent otherwise.</summary>
+    public bool? GateOnNewFailures { get; init; }
 }
 
 public sealed record SnapshotRef

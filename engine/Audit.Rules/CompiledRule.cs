@@ -17,6 +17,8 @@ public sealed class LoadedRuleSet
     public required IReadOnlyDictionary<string, JsonElement> EffectiveParameters { get; init; }
     /// <summary>Typed parameter values by name, for the engine's own use (migration groups).</summary>
     public required IReadOnlyDictionary<string, object?> ParameterValues { get; init; }
+    /// <summary>Where each effective value came from: <see cref="Rules.ParameterSources"/>.</summary>
+    public IReadOnlyDictionary<string, string> ParameterSources { get; init; } = new Dictionary<string, string>();
 
     public RuleSetRef Ref => new() { Id = Document.Id, Version = Document.Version, Title = Document.Title, Path = Path, Sha256 = Sha256 };
 }

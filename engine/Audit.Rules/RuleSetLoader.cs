@@ -15,6 +15,8 @@ public sealed record RuleLoadOptions
     public IReadOnlyDictionary<string, string> ParameterOverrides { get; init; } = new Dictionary<string, string>();
     /// <summary>Where each override came from, for diagnostics ("--param", a file name).</summary>
     public string OverrideSource { get; init; } = "--param";
+    /// <summary>Values from a --params file (schema/params.v1.schema.json), name or ruleSetId.name -> JSON value; the command line wins over them.</summary>
+    public LoadedJson<Dictionary<string, JsonElement>>? ParameterFile { get; init; }
     public LoadOptions Load { get; init; } = LoadOptions.Default;
 }
 
@@ -105,13 +107,14 @@ public static partial class RuleSetLoader
     {
         CheckDuplicates(docs, bag);
         var usedOverrides = new HashSet<string>(StringComparer.Ordinal);
+        var usedFileKeys = new HashSet<string>(StringComparer.Ordinal) { "$schema" };
         var sets = new List<LoadedRuleSet>();
         var rules = new List<CompiledRule>();
         var workflows = new List<Workflow>();
         var parser = new RuleExpressionParser(Settings());
         foreach (var doc in docs)
         {
-            var set = BindValues(doc, options, usedOverrides, bag);
+            var set = BindValues(doc, options, usedOverrides, usedFileKeys, bag);
             sets.Add(set);
             for (var i = 0; i < doc.Value.Rules.Count; i++)
             {
@@ -125,6 +128,14 @@ public static partial class RuleSetLoader
         foreach (var key in options.ParameterOverrides.Keys.Where(k => !usedOverrides.Contains(k)).Order(StringComparer.Ordinal))
         {
             bag.Error(DiagnosticCodes.InvalidParameter, $"no rule set declares a parameter '{key}'", options.OverrideSource);
+        }
+        if (options.ParameterFile is { } pf)
+        {
+            foreach (var key in pf.Value.Keys.Where(k => !usedFileKeys.Contains(k)).Order(StringComparer.Ordinal))
+            {
+                var (l, c) = pf.Positions.Position(key);
+                bag.Error(DiagnosticCodes.InvalidParameter, $"no rule set declares a parameter '{key}'", pf.DisplayPath, l, c);
+            }
         }
         if (docs.Count == 0 && !bag.HasErrors)
         {
@@ -164,8 +175,9 @@ public static partial class RuleSetLoader
         }
     }
 
-    private static LoadedRuleSet BindValues(LoadedJson<RuleSetDocument> doc, RuleLoadOptions options, HashSet<string> usedOverrides, DiagnosticBag bag)
+    private static LoadedRuleSet BindValues(LoadedJson<RuleSetDocument> doc, RuleLoadOptions options, HashSet<string> usedOverrides, HashSet<string> usedFileKeys, DiagnosticBag bag)
     {
+        var sources = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var d = doc.Value;
         var props = new List<(string, Type, object?)>();
         var effective = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -187,6 +199,29 @@ public static partial class RuleSetLoader
                 props.Add((name, ValueBinder.ClrType(def.Type), null));
                 continue;
             }
+            sources[name] = ParameterSources.Default;
+            // Precedence: default < --params file < --param; within each, ruleSetId.name wins over name.
+            if (options.ParameterFile is { } file)
+            {
+                foreach (var key in new[] { name, $"{d.Id}.{name}" })
+                {
+                    if (file.Value.TryGetValue(key, out var json))
+                    {
+                        usedFileKeys.Add(key);
+                        var fromFile = ValueBinder.FromJson(def, json, out var fileError);
+                        if (fileError is not null)
+                        {
+                            var (fl, fc) = file.Positions.Position(key);
+                            bag.Error(DiagnosticCodes.InvalidParameter, $"{key}: {fileError} (declared in {doc.DisplayPath})", file.DisplayPath, fl, fc);
+                        }
+                        else
+                        {
+                            value = fromFile;
+                            sources[name] = ParameterSources.File;
+                        }
+                    }
+                }
+            }
             foreach (var key in new[] { name, $"{d.Id}.{name}" })
             {
                 if (options.ParameterOverrides.TryGetValue(key, out var text))
@@ -200,6 +235,7 @@ public static partial class RuleSetLoader
                     else
                     {
                         value = over;
+                        sources[name] = ParameterSources.CommandLine;
                     }
                 }
             }
@@ -238,6 +274,7 @@ public static partial class RuleSetLoader
             LookupsValue = lk.Value,
             EffectiveParameters = effective,
             ParameterValues = typed,
+            ParameterSources = sources,
         };
     }
 
