@@ -1,5 +1,6 @@
 using System.Reflection;
 using Audit.Core;
+using Audit.Reports;
 using Audit.Rules;
 
 namespace Audit.Cli;

@@ -153,10 +153,6 @@ internal sealed class NightlySteps(CliContext ctx, NightlySettings settings, Loa
     /// <summary>Stores the run in --history (pruning old runs), prints the drift summary, and releases the history lock.</summary>
     public void Finish(ResultsDocument results, bool printDrift)
     {
-        if (results.Drift is { } drift && printDrift)
-        {
-            DriftTextWriter.Write(ctx.Out, drift, brief: true);
-        }
         if (_history is null)
         {
             return;

@@ -33,6 +33,11 @@ public static class ConsoleRenderer
         {
             return;
         }
+        if (results.Drift is { } drift)
+        {
+            // What changed since the last run comes first: a nightly reader wants the new failures.
+            DriftTextWriter.Write(output, drift, brief: true);
+        }
         output.WriteLine();
         output.WriteLine("  severity     fail  error  waived   pass    n/a  total");
         foreach (var sev in Enum.GetValues<Severity>())

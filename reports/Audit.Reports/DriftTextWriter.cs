@@ -1,10 +1,10 @@
 using System.Globalization;
 using Audit.Core;
 
-namespace Audit.Cli;
+namespace Audit.Reports;
 
 /// <summary>Drift as text (audit diff, and the "since last run" lines after a run): new failures first.</summary>
-internal static class DriftTextWriter
+public static class DriftTextWriter
 {
     public static void Write(TextWriter w, DriftReport d, bool brief)
     {
@@ -53,5 +53,5 @@ internal static class DriftTextWriter
         }
     }
 
-    private static void Line(TextWriter w, string text) => w.WriteLine(CliContext.Sanitize(text));
+    private static void Line(TextWriter w, string text) => w.WriteLine(TextSanitizer.Display(text, keepNewlines: false));
 }
