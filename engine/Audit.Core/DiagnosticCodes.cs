@@ -37,4 +37,9 @@ public static class DiagnosticCodes
     // Snapshot content
     public const string DuplicateHost = "AUD0040";
     public const string DuplicateEntity = "AUD0041";
+    public const string DirectoryConflict = "AUD0042";
+
+    // Collection
+    public const string InvalidInventory = "AUD0050";
+    public const string InsecureDirectoryBind = "AUD0051";
 }
