@@ -157,3 +157,33 @@ public sealed class CollectCommandTests
         Assert.Equal(ExitCodes.Usage, one.ExitCode);
     }
 }
+
+/// <summary>`audit collect --hosts` as a real process on a platform where CIM cannot run.</summary>
+public sealed class CollectProcessTests
+{
+    [Fact]
+    public async Task Collect_with_hosts_as_a_process_exits_69_where_CIM_cannot_run()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // on Windows collection would really start; this test is about other platforms
+        }
+        using var dir = new TempDir();
+        var dll = Path.Combine(AppContext.BaseDirectory, "audit.dll");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", dll, "collect", "--hosts", "hv1,hv2", "--out", "s.json"])
+        {
+            WorkingDirectory = dir.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(timeout.Token);
+        Assert.Equal(ExitCodes.Unsupported, p.ExitCode);
+        Assert.Equal("", await stdout);
+        Assert.Equal(CollectCommands.PlatformMessage, (await stderr).TrimEnd());
+        Assert.False(File.Exists(dir.File("s.json")));
+    }
+}
