@@ -11,7 +11,11 @@ namespace Audit.Collectors.Cim;
 /// </summary>
 public sealed class VmCollector : IHostFactCollector
 {
-    public const string VmQuery = "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem WHERE Caption = 'Virtual Machine'";
+    /// <summary>
+    /// All computer systems; the host's own entry (Name = the host name) is dropped in code: a VM's Name is its GUID.
+    /// Filtering on Caption = 'Virtual Machine' would miss every VM on a host whose Windows is not in English (Caption is localised).
+    /// </summary>
+    public const string VmQuery = "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem";
     public const string SettingsQuery = "SELECT InstanceID, VirtualSystemIdentifier, VirtualSystemSubType FROM Msvm_VirtualSystemSettingData WHERE VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'";
     public const string KvpQuery = "SELECT SystemName, GuestIntrinsicExchangeItems FROM Msvm_KvpExchangeComponent";
     public const string DiskQuery = "SELECT InstanceID, Parent, HostResource, ResourceSubType FROM Msvm_StorageAllocationSettingData WHERE ResourceSubType = 'Microsoft:Hyper-V:Virtual Hard Disk'";
@@ -90,7 +94,7 @@ public sealed class VmCollector : IHostFactCollector
         }
 
         var result = new List<VmFacts>();
-        foreach (var vm in vms)
+        foreach (var vm in vms.Where(v => Guid.TryParse(v.GetString("Name"), out _)))
         {
             var id = vm.GetString("Name") ?? "";
             var state = vm.GetInt("EnabledState");
