@@ -125,6 +125,40 @@ public sealed class CollectCommandTests
         }
     }
 
+    [Fact]
+    public async Task Ctrl_C_during_collection_still_writes_every_host_in_a_snapshot_marked_incomplete()
+    {
+        using var dir = new TempDir();
+        using var cts = new CancellationTokenSource();
+        var factory = new Mock<ICimSessionFactory>();
+        factory.Setup(f => f.CreateAsync(It.IsAny<string>(), It.IsAny<CimConnectionOptions>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string host, CimConnectionOptions _, CancellationToken _) =>
+            {
+                var s = new Mock<ICimSession>();
+                s.SetupGet(x => x.ComputerName).Returns(host);
+                // Every query hangs until cancelled, as a stuck WinRM call would.
+                s.Setup(x => x.QueryAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+                    .Returns((string _, string _, CancellationToken t) => Task.Delay(Timeout.Infinite, t).ContinueWith<IReadOnlyList<CimRecord>>(_ => [], TaskScheduler.Default));
+                return s.Object;
+            });
+        var env = Env(dir.Path, factory.Object);
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var run = Task.Run(() => CliApp.Run(["collect", "--hosts", "hv1,hv2,hv3,hv4", "--parallel", "2", "--out", "snap.json"], o, e, env, cts.Token));
+        await Task.Delay(500);
+        await cts.CancelAsync();
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExitCodes.Incomplete, code);
+        Assert.Contains("(INCOMPLETE: cancelled)", o.ToString(), StringComparison.Ordinal);
+        var snapshot = SnapshotLoader.Load(dir.File("snap.json")).Value;
+        Assert.False(snapshot.Complete);
+        Assert.Equal(["HV1", "HV2", "HV3", "HV4"], snapshot.Hosts.Select(h => h.Name));
+        Assert.All(snapshot.Hosts, h => Assert.All(h.Collection, c => Assert.Equal(CollectionState.Error, c.Status)));
+        Assert.Contains(snapshot.Hosts, h => h.Collection[0].Message == "not collected: the collection was cancelled before this host started");
+        Assert.Contains(snapshot.Hosts, h => h.Collection[0].Message == "not collected: the collection was cancelled before this collector finished");
+    }
+
     private static void WriteSnapshot(string path, params string[] hosts)
     {
         var s = new Snapshot
