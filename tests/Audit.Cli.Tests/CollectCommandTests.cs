@@ -159,6 +159,22 @@ public sealed class CollectCommandTests
         Assert.Contains(snapshot.Hosts, h => h.Collection[0].Message == "not collected: the collection was cancelled before this collector finished");
     }
 
+    [Fact]
+    public void Local_uses_a_local_session_for_this_machine()
+    {
+        using var dir = new TempDir();
+        var protocols = new List<(string, CimProtocol)>();
+        var factory = new Mock<ICimSessionFactory>();
+        factory.Setup(f => f.CreateAsync(It.IsAny<string>(), It.IsAny<CimConnectionOptions>(), It.IsAny<CancellationToken>()))
+            .Callback<string, CimConnectionOptions, CancellationToken>((h, o, _) => { lock (protocols) { protocols.Add((h, o.Protocol)); } })
+            .ThrowsAsync(new CimException(CimErrorCode.AccessDenied, "denied"));
+        var r = Run(Env(dir.Path, factory.Object), "collect", "--local", "--hosts", "remote1", "--dcom", "--out", "s.json");
+        Assert.Equal(ExitCodes.Incomplete, r.ExitCode);
+        Assert.Contains((Environment.MachineName, CimProtocol.Local), protocols);
+        Assert.Contains(("remote1", CimProtocol.Dcom), protocols);
+        Assert.Equal(2, protocols.Count); // AccessDenied is not transient: no retry
+    }
+
     private static void WriteSnapshot(string path, params string[] hosts)
     {
         var s = new Snapshot

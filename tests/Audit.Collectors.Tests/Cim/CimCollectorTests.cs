@@ -241,3 +241,29 @@ public sealed class CimCollectorTests
     [InlineData(@"Msvm_X.InstanceID=""unterminated", null)]
     public void Instance_id_from_an_object_path(string path, string? expected) => Assert.Equal(expected, VmCollector.InstanceIdOfPath(path));
 }
+
+public sealed class CimRecordTests
+{
+    [Fact]
+    public void Values_convert_between_the_types_MI_and_recordings_use()
+    {
+        var r = new CimRecord("C", [
+            new("U32", 4294967295u), new("U16", (ushort)7), new("S", "12"), new("B", true), new("Dmtf", "20121127092227.000000+060"),
+            new("Iso", "2026-11-21T03:12:00Z"), new("Local", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc)), new("Arr", new[] { "a", "b" }),
+            new("Nested", new CimRecord("N", [new("X", 1L)])), new("Big", ulong.MaxValue),
+        ]);
+        Assert.Equal(4294967295L, r.GetLong("U32"));
+        Assert.Null(r.GetInt("U32")); // does not fit: no silent wrap-around
+        Assert.Equal(7, r.GetInt("U16"));
+        Assert.Equal(12, r.GetInt("S"));
+        Assert.True(r.GetBool("B"));
+        Assert.Equal(new DateTimeOffset(2012, 11, 27, 8, 22, 27, TimeSpan.Zero), r.GetDateTime("Dmtf"));
+        Assert.Equal(new DateTimeOffset(2026, 11, 21, 3, 12, 0, TimeSpan.Zero), r.GetDateTime("Iso"));
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), r.GetDateTime("Local"));
+        Assert.Equal(["a", "b"], r.GetStrings("Arr"));
+        Assert.Equal(1, r.GetRecord("Nested")!.GetInt("X"));
+        Assert.Null(r.GetLong("Big"));
+        Assert.Null(r.GetString("Missing"));
+        Assert.Empty(r.GetRecords("Missing"));
+    }
+}
