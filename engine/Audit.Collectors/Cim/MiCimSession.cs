@@ -49,6 +49,8 @@ internal sealed class MiCimSession : ICimSession
 
     public static MiCimSession Create(string computerName, CimConnectionOptions options)
     {
+        // The SecureString lives until the session exists: MI may read it only when the session is created.
+        SecureString? password = null;
         try
         {
             CimSession session;
@@ -58,12 +60,12 @@ internal sealed class MiCimSession : ICimSession
             }
             else
             {
-                CimSessionOptions sessionOptions = options.Protocol == CimProtocol.Dcom ? new DComSessionOptions() : new WSManSessionOptions();
+                using CimSessionOptions sessionOptions = options.Protocol == CimProtocol.Dcom ? new DComSessionOptions() : new WSManSessionOptions();
                 sessionOptions.Timeout = options.OperationTimeout;
                 if (options.User is not null)
                 {
                     var (domain, user) = SplitUser(options.User);
-                    using var password = new SecureString();
+                    password = new SecureString();
                     foreach (var ch in options.Password ?? "")
                     {
                         password.AppendChar(ch);
@@ -74,12 +76,15 @@ internal sealed class MiCimSession : ICimSession
                 }
                 session = CimSession.Create(computerName, sessionOptions);
             }
-            var s = new MiCimSession(computerName, session, options.OperationTimeout);
-            return s;
+            return new MiCimSession(computerName, session, options.OperationTimeout);
         }
         catch (MiCimException e)
         {
             throw Translate(e, $"cannot open a CIM session to {computerName}");
+        }
+        finally
+        {
+            password?.Dispose();
         }
     }
 
