@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(samba samba-ad-dc ldb-tools ldap-utils winbind krb5-user openssl chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core)
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -29,5 +29,11 @@ public sealed record CliEnvironment
         };
     }
 
+    /// <summary>Whether live CIM collection can run here (MI needs Windows); replaceable in tests.</summary>
+    public bool CanCollectCim { get; init; } = OperatingSystem.IsWindows();
+
+    /// <summary>Where CIM sessions come from; null: Microsoft.Management.Infrastructure. Tests put a fake endpoint here.</summary>
+    public Audit.Collectors.Cim.ICimSessionFactory? CimSessionFactory { get; init; }
+
     public string Resolve(string path) => Path.GetFullPath(Path.Combine(CurrentDirectory, path));
 }

@@ -16,6 +16,7 @@ internal static class Commands
         yield return RulesCommand(ctx);
         yield return ReportCommand(ctx);
         yield return DiffCommand(ctx);
+        foreach (var c in CollectCommands.All(ctx)) { yield return c; }
     }
 
     private static Command ReportCommand(CliContext ctx)

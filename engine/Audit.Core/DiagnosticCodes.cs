@@ -37,7 +37,12 @@ public static class DiagnosticCodes
     // Snapshot content
     public const string DuplicateHost = "AUD0040";
     public const string DuplicateEntity = "AUD0041";
+    public const string DirectoryConflict = "AUD0042";
+
+    // Collection
+    public const string InvalidInventory = "AUD0050";
+    public const string InsecureDirectoryBind = "AUD0051";
 
     /// <summary>A report template (--template) does not parse.</summary>
-    public const string TemplateError = "AUD0050";
+    public const string TemplateError = "AUD0052";
 }

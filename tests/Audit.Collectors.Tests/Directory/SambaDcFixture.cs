@@ -23,7 +23,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
 {
     public const string Realm = "LAB.TEST";
     public const string BaseDn = "DC=lab,DC=test";
-    public const string AptPackages = "samba samba-ad-dc ldb-tools openssl";
+    public const string AptPackages = "samba samba-ad-dc samba-ad-provision ldb-tools openssl";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private Process? _samba;

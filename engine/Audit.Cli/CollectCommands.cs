@@ -1,0 +1,411 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Audit.Collectors.Cim;
+using Audit.Collectors.Directory;
+using Audit.Collectors.Inventory;
+using Audit.Core;
+
+namespace Audit.Cli;
+
+/// <summary>`audit collect` (hosts over CIM, directory over LDAP) and `audit snapshot merge`.</summary>
+internal static class CollectCommands
+{
+    public const string PlatformMessage =
+        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE'.";
+
+    public static IEnumerable<Command> All(CliContext ctx)
+    {
+        yield return Collect(ctx);
+        yield return Snapshot(ctx);
+    }
+
+    private static Command Collect(CliContext ctx)
+    {
+        var cmd = new Command("collect", """
+            Collect host facts over CIM (Windows only: WinRM by default) and/or directory facts over LDAP (any platform) into a snapshot.
+            Every host requested appears in the snapshot, with a status per collector (ok, error with the CIM code, unsupported with the reason).
+            Exit codes: 0 everything collected; 2 snapshot written but some collection failed or was cancelled (Ctrl+C);
+            64 usage error; 65 invalid hosts file; 69 hosts requested on a platform where CIM cannot run.
+            """);
+        var hosts = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "a,b,c" };
+        var hostsFile = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
+        var local = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
+        var parallel = new Option<int>("--parallel") { Description = "Hosts collected at the same time (default 16).", DefaultValueFactory = _ => 16 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds one host may take in total (default 300).", DefaultValueFactory = _ => 300 };
+        var opTimeout = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take (default 60); transient failures are retried once.", DefaultValueFactory = _ => 60 };
+        var dcom = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM)." };
+        var user = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user (default: the current Windows identity).", HelpName = "USER" };
+        var passwordEnv = new Option<string?>("--password-env") { Description = "Name of the environment variable holding --user's password (otherwise prompted; never on the command line).", HelpName = "NAME" };
+        var directory = new Option<string?>("--directory") { Description = "Read computer accounts and delegation from Active Directory: ldap://host[:port] or ldaps://host[:port].", HelpName = "URI" };
+        var directoryBase = new Option<string?>("--directory-base") { Description = "Search base DN (default: the server's defaultNamingContext).", HelpName = "DN" };
+        var directoryUser = new Option<string?>("--directory-user") { Description = "Simple-bind user (user@domain, DOMAIN\\user or a DN); default: current Kerberos identity.", HelpName = "USER" };
+        var directoryPasswordEnv = new Option<string?>("--directory-password-env") { Description = "Name of the environment variable holding the bind password (otherwise prompted).", HelpName = "NAME" };
+        var directoryCa = new Option<string?>("--directory-ca") { Description = "PEM file of the CA to trust (only it) for LDAPS / StartTLS.", HelpName = "FILE" };
+        var directoryStartTls = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
+        var output = new Option<string>("--out") { Description = "Snapshot file to write (default: snapshot.json).", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
+        foreach (var o in new Option[] { hosts, hostsFile, local, parallel, timeout, opTimeout, dcom, user, passwordEnv, directory, directoryBase, directoryUser, directoryPasswordEnv, directoryCa, directoryStartTls, output })
+        {
+            cmd.Options.Add(o);
+        }
+        cmd.SetAction(r => new CollectRun(ctx).Run(new CollectSettings
+        {
+            Hosts = r.GetValue(hosts) ?? [],
+            HostsFile = r.GetValue(hostsFile),
+            Local = r.GetValue(local),
+            Parallel = r.GetValue(parallel),
+            TimeoutSeconds = r.GetValue(timeout),
+            OperationTimeoutSeconds = r.GetValue(opTimeout),
+            Dcom = r.GetValue(dcom),
+            User = r.GetValue(user),
+            PasswordEnv = r.GetValue(passwordEnv),
+            Directory = r.GetValue(directory),
+            DirectoryBase = r.GetValue(directoryBase),
+            DirectoryUser = r.GetValue(directoryUser),
+            DirectoryPasswordEnv = r.GetValue(directoryPasswordEnv),
+            DirectoryCa = r.GetValue(directoryCa),
+            DirectoryStartTls = r.GetValue(directoryStartTls),
+            Out = r.GetValue(output) ?? "snapshot.json",
+        }));
+        return cmd;
+    }
+
+    private static Command Snapshot(CliContext ctx)
+    {
+        var cmd = new Command("snapshot", "Work with snapshot files.");
+        var merge = new Command("merge", "Join snapshots collected separately into one estate. A host in two inputs is an error (AUD0040, exit 65), never overwritten; directories of the same domain are joined.");
+        var inputs = new Argument<string[]>("SNAPSHOT") { Description = "Snapshot files to join (two or more).", Arity = new ArgumentArity(2, 1000) };
+        var output = new Option<string>("--out") { Description = "Merged snapshot to write.", HelpName = "FILE", Required = true };
+        merge.Arguments.Add(inputs);
+        merge.Options.Add(output);
+        merge.SetAction(r => Merge(ctx, r.GetValue(inputs) ?? [], r.GetValue(output)!));
+        cmd.Subcommands.Add(merge);
+        return cmd;
+    }
+
+    private static int Merge(CliContext ctx, string[] inputs, string output)
+    {
+        var loaded = new List<LoadedJson<Snapshot>>();
+        var diagnostics = new List<Diagnostic>();
+        foreach (var input in inputs)
+        {
+            try
+            {
+                loaded.Add(SnapshotLoader.Load(ctx.Env.Resolve(input), displayPath: input));
+            }
+            catch (InputException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
+            }
+        }
+        if (diagnostics.Count > 0)
+        {
+            throw new InputException(diagnostics);
+        }
+        var merged = SnapshotMerger.Merge(loaded, new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion });
+        var path = ctx.Env.Resolve(output);
+        WriteSnapshot(path, output, merged);
+        ctx.Out.WriteLine(CliContext.Sanitize($"Merged {inputs.Length} snapshots: {merged.Hosts.Count} hosts{(merged.Directory is null ? "" : $", directory {merged.Directory.Domain}")}{(merged.Complete ? "" : " (incomplete: an input was incomplete)")}; wrote {output}"));
+        return ExitCodes.Compliant;
+    }
+
+    internal static void WriteSnapshot(string path, string display, Snapshot snapshot)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(dir))
+            {
+                Directory.CreateDirectory(dir);
+            }
+            AtomicFile.Write(path, s => JsonSerializer.Serialize(s, snapshot, AuditJson.Options));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write '{display}': {e.Message}");
+        }
+    }
+}
+
+internal sealed record CollectSettings
+{
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+    public string? HostsFile { get; init; }
+    public bool Local { get; init; }
+    public int Parallel { get; init; } = 16;
+    public int TimeoutSeconds { get; init; } = 300;
+    public int OperationTimeoutSeconds { get; init; } = 60;
+    public bool Dcom { get; init; }
+    public string? User { get; init; }
+    public string? PasswordEnv { get; init; }
+    public string? Directory { get; init; }
+    public string? DirectoryBase { get; init; }
+    public string? DirectoryUser { get; init; }
+    public string? DirectoryPasswordEnv { get; init; }
+    public string? DirectoryCa { get; init; }
+    public bool DirectoryStartTls { get; init; }
+    public string Out { get; init; } = "snapshot.json";
+}
+
+internal sealed class CollectRun(CliContext ctx)
+{
+    public int Run(CollectSettings s)
+    {
+        var inventory = Inventory(s);
+        if (inventory.Count == 0 && s.Directory is null)
+        {
+            throw new UsageException("nothing to collect: give --hosts, --hosts-file, --local and/or --directory");
+        }
+        if (s.Parallel is < 1 or > 1024)
+        {
+            throw new UsageException($"--parallel {s.Parallel} must be between 1 and 1024");
+        }
+        if (s.TimeoutSeconds < 1 || s.OperationTimeoutSeconds < 1)
+        {
+            throw new UsageException("--timeout and --operation-timeout must be at least 1 second");
+        }
+        if (inventory.Count > 0 && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
+        {
+            ctx.Err.WriteLine(CollectCommands.PlatformMessage);
+            return ExitCodes.Unsupported;
+        }
+        var outPath = ctx.Env.Resolve(s.Out);
+        var outDir = Path.GetDirectoryName(outPath) ?? ".";
+        try
+        {
+            AtomicFile.EnsureWritableDirectory(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write to the folder of --out '{s.Out}': {e.Message}");
+        }
+        var directoryOptions = s.Directory is null ? null : DirectoryOptions(s);
+        var connection = inventory.Count == 0 ? null : Connection(s);
+
+        var collectedAt = ctx.Env.Clock();
+        IReadOnlyList<HostFacts> hosts = [];
+        var complete = true;
+        if (inventory.Count > 0)
+        {
+            var factory = ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
+            var options = new CollectionRunOptions
+            {
+                Parallel = s.Parallel,
+                HostTimeout = TimeSpan.FromSeconds(s.TimeoutSeconds),
+                OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
+                Connection = connection!,
+            };
+            var progress = new ProgressPrinter(ctx);
+            var result = new CollectionRunner(factory).RunAsync(inventory, options, progress, ctx.Cancel).GetAwaiter().GetResult();
+            progress.Finish();
+            hosts = [.. result.Hosts.OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
+            complete = result.Complete;
+        }
+
+        DirectoryFacts? directory = null;
+        if (directoryOptions is not null && !ctx.Cancel.IsCancellationRequested)
+        {
+            try
+            {
+                directory = new LdapDirectoryCollector().CollectAsync(directoryOptions, ctx.Cancel).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                complete = false;
+                directory = new DirectoryFacts { Source = directoryOptions.SafeSource, Collection = new CollectionStatus { Collector = Core.Collectors.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" } };
+            }
+        }
+        else if (directoryOptions is not null)
+        {
+            complete = false;
+            directory = new DirectoryFacts { Source = directoryOptions.SafeSource, Collection = new CollectionStatus { Collector = Core.Collectors.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" } };
+        }
+
+        var snapshot = new Snapshot
+        {
+            CollectedAt = collectedAt,
+            Collector = new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName },
+            Complete = complete,
+            Hosts = hosts,
+            Directory = directory,
+        };
+        CollectCommands.WriteSnapshot(outPath, s.Out, snapshot);
+
+        var failedHosts = hosts.Count(h => h.Collection.Any(c => c.Status == CollectionState.Error));
+        var parts = new List<string>();
+        if (inventory.Count > 0)
+        {
+            parts.Add($"{hosts.Count} host(s), {failedHosts} with errors");
+        }
+        if (directory is not null)
+        {
+            parts.Add(directory.Collection.Status == CollectionState.Ok
+                ? $"directory {directory.Domain}: {directory.Computers.Count} computer(s)"
+                : $"directory error: {directory.Collection.Message}");
+        }
+        ctx.Out.WriteLine(CliContext.Sanitize($"Collected {string.Join("; ", parts)}{(complete ? "" : " (INCOMPLETE: cancelled)")}; wrote {s.Out}"));
+        var anyError = failedHosts > 0 || directory?.Collection.Status == CollectionState.Error;
+        return complete && !anyError ? ExitCodes.Compliant : ExitCodes.Incomplete;
+    }
+
+    private IReadOnlyList<InventoryHost> Inventory(CollectSettings s)
+    {
+        var parts = new List<IReadOnlyList<InventoryHost>>();
+        if (s.HostsFile is not null)
+        {
+            parts.Add(InventoryLoader.Load(ctx.Env.Resolve(s.HostsFile), s.HostsFile));
+        }
+        if (s.Hosts.Count > 0)
+        {
+            try
+            {
+                parts.Add(InventoryLoader.ParseList(s.Hosts));
+            }
+            catch (InputException e)
+            {
+                throw new UsageException(e.Diagnostics[0].Message);
+            }
+        }
+        if (s.Local)
+        {
+            parts.Add([new InventoryHost { Name = Environment.MachineName, Local = true }]);
+        }
+        return InventoryLoader.Combine([.. parts]);
+    }
+
+    private CimConnectionOptions Connection(CollectSettings s)
+    {
+        string? password = null;
+        if (s.User is not null)
+        {
+            if (s.PasswordEnv is null && !Console.IsInputRedirected)
+            {
+                password = PromptPassword(s.User);
+            }
+            else if (s.PasswordEnv is null)
+            {
+                throw new UsageException($"--user {s.User} needs a password: put it in an environment variable and name it with --password-env NAME (never on the command line)");
+            }
+            else
+            {
+                password = ctx.Env.GetVariable(s.PasswordEnv);
+                if (string.IsNullOrEmpty(password))
+                {
+                    throw new UsageException($"the environment variable '{s.PasswordEnv}' named by --password-env is not set or empty");
+                }
+            }
+        }
+        else if (s.PasswordEnv is not null)
+        {
+            throw new UsageException("--password-env needs --user");
+        }
+        return new CimConnectionOptions
+        {
+            Protocol = s.Dcom ? CimProtocol.Dcom : CimProtocol.WsMan,
+            User = s.User,
+            Password = password,
+            OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
+        };
+    }
+
+    /// <summary>Reads the hosts' password from the terminal without echo.</summary>
+    private string PromptPassword(string user)
+    {
+        ctx.Err.Write(CliContext.Sanitize($"Password for {user} (hosts): "));
+        var password = new System.Text.StringBuilder();
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
+        {
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                password.Length = Math.Max(0, password.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                password.Append(key.KeyChar);
+            }
+        }
+        ctx.Err.WriteLine();
+        return password.Length > 0 ? password.ToString() : throw new UsageException($"an empty password was entered for {user}");
+    }
+
+    private DirectoryCollectorOptions DirectoryOptions(CollectSettings s)
+    {
+        if (!Uri.TryCreate(s.Directory, UriKind.Absolute, out var uri) || uri.Scheme is not ("ldap" or "ldaps"))
+        {
+            throw new UsageException($"--directory '{s.Directory}' must be ldap://host[:port] or ldaps://host[:port]");
+        }
+        if (s.DirectoryStartTls && uri.Scheme == "ldaps")
+        {
+            throw new UsageException("--directory-starttls applies to ldap:// only (ldaps:// is TLS from the start)");
+        }
+        string? caFile = null;
+        if (s.DirectoryCa is not null)
+        {
+            caFile = ctx.Env.Resolve(s.DirectoryCa);
+            if (!File.Exists(caFile))
+            {
+                throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, "CA file given with --directory-ca not found", s.DirectoryCa));
+            }
+        }
+        string? password = null;
+        if (s.DirectoryUser is not null)
+        {
+            if (uri.Scheme == "ldap" && !s.DirectoryStartTls)
+            {
+                var w = new Diagnostic(DiagnosticCodes.InsecureDirectoryBind, DiagnosticLevel.Warning,
+                    $"a simple bind as {s.DirectoryUser} to {uri.Scheme}://{uri.Authority} sends the password in clear text: use ldaps:// or --directory-starttls");
+                ctx.Err.WriteLine(CliContext.Sanitize(w.ToString()));
+            }
+            password = DirectoryPasswordResolver.Resolve(s.DirectoryPasswordEnv, s.DirectoryUser, getEnvironment: ctx.Env.GetVariable);
+        }
+        else if (s.DirectoryPasswordEnv is not null)
+        {
+            throw new UsageException("--directory-password-env needs --directory-user");
+        }
+        return new DirectoryCollectorOptions
+        {
+            Server = uri,
+            BaseDn = s.DirectoryBase,
+            User = s.DirectoryUser,
+            Password = password,
+            CaFile = caFile,
+            StartTls = s.DirectoryStartTls,
+            UseCurrentIdentity = s.DirectoryUser is null,
+        };
+    }
+
+    /// <summary>Hosts done / failed / in flight: one rewritten line on a terminal, one plain line per host otherwise (logs).</summary>
+    private sealed class ProgressPrinter(CliContext ctx) : IProgress<CollectionProgress>
+    {
+        private readonly Lock _gate = new();
+        private bool _wroteLine;
+
+        public void Report(CollectionProgress p)
+        {
+            lock (_gate)
+            {
+                var counts = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} done, {p.Failed} failed, {p.InFlight} in flight");
+                if (ctx.Env.IsTerminal)
+                {
+                    ctx.Err.Write("\r" + CliContext.Sanitize($"collecting: {counts}   "));
+                    _wroteLine = true;
+                }
+                else
+                {
+                    ctx.Err.WriteLine(CliContext.Sanitize($"audit: {p.Host}: {p.Summary} [{counts}]"));
+                }
+            }
+        }
+
+        public void Finish()
+        {
+            lock (_gate)
+            {
+                if (_wroteLine)
+                {
+                    ctx.Err.WriteLine();
+                }
+            }
+        }
+    }
+}
