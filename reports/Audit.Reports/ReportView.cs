@@ -24,6 +24,12 @@ public sealed class ReportView
     public required IReadOnlyList<string> Families { get; init; }
     public required IReadOnlyList<GroupView> Groups { get; init; }
     public required int Total { get; init; }
+    /// <summary>"Since last run" panel; null without a baseline.</summary>
+    public DriftView? Drift { get; init; }
+    /// <summary>Waivers needing attention; null without --waivers.</summary>
+    public WaiversView? Waivers { get; init; }
+    /// <summary>Rule selection in words; null when every rule was evaluated.</summary>
+    public string? Selection { get; init; }
 
     public static string OutcomeWord(Outcome o) => o switch
     {
@@ -83,8 +89,20 @@ public sealed class ReportView
                 .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(p.Value.GetRawText()))).ToList(),
             Families = families,
             Groups = groups,
+            Drift = results.Drift is { } d ? DriftView.From(d) : null,
+            Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
+            Selection = results.Run.Selection is { } sel ? TextSanitizer.Name(
+                $"{sel.Selected} of {sel.Available} rules evaluated" +
+                (sel.Include.Count > 0 ? "; include " + string.Join(", ", sel.Include) : "") +
+                (sel.Exclude.Count > 0 ? "; exclude " + string.Join(", ", sel.Exclude) : "") +
+                (sel.MinSeverity is { } ms ? "; minimum severity " + ms.Name() : "") +
+                (sel.Excluded.Count > 0 ? "; not evaluated: " + string.Join(", ", sel.Excluded) : "")) : null,
         };
     }
+
+    /// <summary>(rule, entity) keys of checks failing since the baseline: new failures and failures whose waiver expired.</summary>
+    public static HashSet<(string, string)> NewKeys(ResultsDocument results) =>
+        results.Drift is { } d ? d.NewFailures.Concat(d.WaiversExpired).Select(i => (i.RuleId, i.Entity)).ToHashSet() : [];
 
     public static string Family(string ruleId)
     {
@@ -140,6 +158,56 @@ public sealed class ReportView
                 _totals[Rank(Outcome.Fail)], _totals[Rank(Outcome.Error)], _totals[Rank(Outcome.Waived)], _totals[Rank(Outcome.Pass)], _totals[Rank(Outcome.NotApplicable)],
                 _totals.Sum(), cells);
         }
+    }
+}
+
+public sealed record DriftItemView(string RuleId, string Entity, string Severity, string Message, string Note);
+
+public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyValuePair<string, int>> Counts, IReadOnlyList<DriftItemView> NewFailures,
+    IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Resolved, IReadOnlyList<string> Changes)
+{
+    public static DriftView From(DriftReport d)
+    {
+        static DriftItemView Item(DriftItem i, string note) =>
+            new(TextSanitizer.Name(i.RuleId), TextSanitizer.Name(i.Entity), i.Severity.Name(), TextSanitizer.Display(i.Message), TextSanitizer.Name(note));
+        var c = d.Counts;
+        var changes = new List<string>();
+        void Add(string what, IReadOnlyList<string> items)
+        {
+            if (items.Count > 0)
+            {
+                changes.Add(TextSanitizer.Name($"{what} ({items.Count}): {string.Join(", ", items.Take(50))}{(items.Count > 50 ? ", ..." : "")}"));
+            }
+        }
+        Add("hosts added", d.HostsAdded);
+        Add("hosts removed", d.HostsRemoved);
+        Add("VMs added", d.VmsAdded);
+        Add("VMs removed", d.VmsRemoved);
+        Add("rules added", d.RulesAdded);
+        Add("rules removed", d.RulesRemoved);
+        return new DriftView(
+            ReportView.Iso(d.Baseline.CollectedAt),
+            TextSanitizer.Name(d.Baseline.Path ?? "(baseline)"),
+            [new("new failures", c.NewFailures), new("failing again, waiver expired", c.WaiversExpired), new("resolved", c.Resolved),
+             new("still failing", c.StillFailing), new("newly waived", c.NewlyWaived)],
+            d.NewFailures.Select(i => Item(i, i.PreviousOutcome is { } o ? "was " + ReportView.OutcomeWord(o) : "not checked before")).ToList(),
+            d.WaiversExpired.Select(i => Item(i, "waiver expired " + (i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "?"))).ToList(),
+            d.Resolved.Select(i => Item(i, i.Outcome is { } o ? "now " + ReportView.OutcomeWord(o) : "no longer checked")).ToList(),
+            changes);
+    }
+}
+
+public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, int Matched, string Justification, string Reason);
+
+public sealed record WaiversView(string File, string Today, int WarnDays, int Waived, IReadOnlyList<WaiverStatusView> Expired, IReadOnlyList<WaiverStatusView> ExpiringSoon, IReadOnlyList<WaiverStatusView> Unmatched)
+{
+    public static WaiversView From(WaiverReport w, WaiversFileRef? file)
+    {
+        static List<WaiverStatusView> Map(IEnumerable<WaiverStatus> list) => list.Select(x => new WaiverStatusView(
+            TextSanitizer.Name(x.Rule), TextSanitizer.Name(x.Entity), TextSanitizer.Name(x.Owner), TextSanitizer.Name(x.Ticket ?? ""),
+            x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DaysLeft, x.Matched, TextSanitizer.Display(x.Justification), TextSanitizer.Display(x.Reason ?? ""))).ToList();
+        return new WaiversView(file is null ? "" : TextSanitizer.Name($"{file.Path} ({file.Count} waivers, sha256 {file.Sha256})"),
+            w.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.WarnDays, w.Waived, Map(w.Expired), Map(w.ExpiringSoon), Map(w.Unmatched));
     }
 }
 
@@ -217,7 +285,9 @@ internal static class ReportData
                 w.WriteEndArray();
             }
             w.WriteEndArray();
-            // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null]
+            var fresh = ReportView.NewKeys(results);
+            w.WriteBoolean("drift", results.Drift is not null);
+            // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null, new since baseline 0/1]
             w.WriteStartArray("verdicts");
             foreach (var v in results.Results)
             {
@@ -245,6 +315,7 @@ internal static class ReportData
                 {
                     w.WriteNullValue();
                 }
+                w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity)) ? 1 : 0);
                 w.WriteEndArray();
             }
             w.WriteEndArray();

@@ -9,7 +9,7 @@
   var PAGE = 100;
   var rows = data.verdicts;           // [rule, group, outcome, severity, entity, message, expected, actual, waiver]
   var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references]
-  var state = { outcomes: {}, severity: "", family: -1, group: -1, text: "", sort: "default", dir: 1, page: 0, all: false };
+  var state = { outcomes: {}, severity: "", family: -1, group: -1, text: "", onlyNew: false, sort: "default", dir: 1, page: 0, all: false };
   var current = [];
   var open = {};
 
@@ -31,10 +31,12 @@
     var g = $("filter-group").value;
     state.group = g === "" ? -1 : parseInt(g, 10);
     state.text = $("filter-text").value.trim().toLowerCase();
+    state.onlyNew = !!($("filter-new") && $("filter-new").checked);
   }
 
   function matches(r) {
     if (!state.outcomes[OUT[r[2]]]) { return false; }
+    if (state.onlyNew && !r[9]) { return false; }
     if (state.severity && r[3] !== state.severity) { return false; }
     if (state.family >= 0 && rules[r[0]][2] !== state.family) { return false; }
     if (state.group >= 0 && r[1] !== state.group) { return false; }
@@ -107,7 +109,8 @@
     tr.setAttribute("data-index", String(i));
     tr.setAttribute("data-outcome", o);
     tr.setAttribute("tabindex", "0");
-    tr.appendChild(el("td", "o-" + o, WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+    tr.appendChild(el("td", "o-" + o, (r[9] ? "NEW " : "") + WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+    if (r[9]) { tr.setAttribute("data-new", "true"); }
     tr.appendChild(el("td", "sev-" + r[3], r[3]));
     tr.appendChild(el("td", null, rules[r[0]][0]));
     tr.appendChild(el("td", null, withGroup ? r[4] : r[4]));

@@ -48,3 +48,19 @@ public class ConsoleRendererTests
         Assert.Contains("... and ", text, StringComparison.Ordinal);
     }
 }
+
+public class ConsoleDriftTests
+{
+    [Fact]
+    public void New_failures_come_right_after_the_verdict_line()
+    {
+        using var w = new StringWriter { NewLine = "\n" };
+        ConsoleRenderer.Render(NightlyResults.WithDriftAndWaivers(), w, new ConsoleOptions());
+        var lines = w.ToString().Split('\n');
+        Assert.StartsWith("AUDIT NONCOMPLIANT", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("SINCE 2026-11-23T02:00:00Z", lines[1], StringComparison.Ordinal);
+        Assert.Contains("1 new failure(s)", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("New failures (1):", lines[2], StringComparison.Ordinal);
+        Assert.Contains("HV-IS-001 ZULU/FILE-2008R2", lines[3], StringComparison.Ordinal);
+    }
+}

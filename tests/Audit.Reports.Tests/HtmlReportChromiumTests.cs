@@ -161,4 +161,31 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
         Assert.Equal("page 2 of 40", Browser.Execute<string>("return document.getElementById('page-info').textContent"));
         Assert.Equal(200, Int("return document.querySelectorAll('#matrix tbody tr').length"));
     }
+
+    [Fact]
+    public void Drift_and_waivers_show_and_new_findings_are_marked()
+    {
+        var results = NightlyResults.WithDriftAndWaivers();
+        Open(results, "nightly.html");
+        Assert.Equal(1, Int("return parseInt(document.querySelector('#drift [data-drift=\\'new failures\\'] strong').textContent, 10)"));
+        Assert.Equal(1, Int("return document.querySelectorAll('#new-failures tbody tr').length"));
+        Assert.Equal(1, Int("return document.querySelectorAll('#findings-body tr[data-new=true]').length"));
+        Browser.Click("#filter-new");
+        Assert.Equal(1, Matching);
+        Assert.StartsWith("NEW fail", Browser.Execute<string>("return document.querySelector('#findings-body tr.finding td').textContent"), StringComparison.Ordinal);
+        // The waiver report lists the expiring and the stale waiver; its justification is text, not markup.
+        Assert.Equal(1, Int("return document.querySelectorAll('table[data-waivers=unmatched] tbody tr').length"));
+        Assert.Equal(0, Int("return document.querySelectorAll('#waivers b').length"));
+        Assert.Contains("<b>decommissioned</b>", Browser.Execute<string>("return document.getElementById('waivers').textContent"), StringComparison.Ordinal);
+        // A waived finding shows its justification, owner, ticket and expiry when expanded.
+        Browser.Click("#filter-reset");
+        Browser.Click("#filter-new");
+        Browser.Click("#filter-new");
+        Browser.Execute("const b = document.getElementById('filter-fail'); b.checked = false; b.dispatchEvent(new Event('change', {bubbles: true})); return true;");
+        Browser.Click("#findings-body tr.finding[data-outcome=waived]");
+        var detail = Browser.Execute<string>("return document.querySelector('#findings-body tr.detail').textContent");
+        Assert.Contains("ERP vendor supports VHD only <until> v9", detail, StringComparison.Ordinal);
+        Assert.Contains("CHG-1234", detail, StringComparison.Ordinal);
+        Assert.Contains("2027-01-31", detail, StringComparison.Ordinal);
+    }
 }

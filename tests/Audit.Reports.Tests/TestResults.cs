@@ -85,3 +85,28 @@ internal static class Tools
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
+
+internal static class NightlyResults
+{
+    /// <summary>The sample as tonight's run against a crafted "last night": one check newly failing, one resolved, one waived, waiver report filled.</summary>
+    public static ResultsDocument WithDriftAndWaivers()
+    {
+        var tonight = TestResults.Sample;
+        var newFail = tonight.Results.First(v => v.Outcome == Outcome.Fail && v.RuleId == "HV-IS-001");
+        var toWaive = tonight.Results.First(v => v.Outcome == Outcome.Fail && v.RuleId == "DISK-001");
+        var lastNight = tonight with
+        {
+            Results = tonight.Results.Select(v => v == newFail ? v with { Outcome = Outcome.Pass } : v).ToList(),
+            Run = tonight.Run with { Snapshot = tonight.Run.Snapshot with { CollectedAt = tonight.Run.Snapshot.CollectedAt.AddDays(-1) } },
+        };
+        var waiver = new WaiverRef { Rule = "DISK-001", Entity = "ZULU/*", Justification = "ERP vendor supports VHD only <until> v9", Owner = "erp-team", Ticket = "CHG-1234", Expires = new DateOnly(2027, 1, 31) };
+        var results = tonight.Results.Select(v => v == toWaive ? v with { Outcome = Outcome.Waived, Waiver = waiver } : v).ToList();
+        var current = tonight with { Results = results, Summary = SummaryCalculator.Compute(results, tonight.Run.FailOn) };
+        var status = new WaiverStatus { Rule = "KB-004", Entity = "OLDHOST", Owner = "ops", Justification = "<b>decommissioned</b>", Expires = new DateOnly(2026, 12, 1), DaysLeft = 7, Matched = 0, Reason = "matches no failing check" };
+        return current with
+        {
+            Drift = DriftCalculator.Compute(current, [lastNight], "history/results-20261123T020000Z.json", new string('c', 64)),
+            Waivers = new WaiverReport { Today = new DateOnly(2026, 11, 24), WarnDays = 14, Waived = 1, Unmatched = [status], ExpiringSoon = [status] },
+        };
+    }
+}
