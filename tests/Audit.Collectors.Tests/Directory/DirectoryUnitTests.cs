@@ -306,3 +306,13 @@ public sealed class DirectoryUnitTests
         Assert.Contains("not trusted by the system trust store", validator.Check(server, "dc1.lab.test"), StringComparison.Ordinal);
     }
 }
+
+public class SambaFixtureRedactionTests
+{
+    [Theory]
+    [InlineData("samba-tool domain provision --adminpass=Lab-ABC!a1 --realm=X", "samba-tool domain provision --adminpass=******** --realm=X")]
+    [InlineData("samba-tool user setpassword u --newpassword=Secret1 -H x", "samba-tool user setpassword u --newpassword=******** -H x")]
+    [InlineData("ldbsearch --password Secret1 -H x", "ldbsearch --password ******** -H x")]
+    public void A_failed_fixture_command_never_shows_the_password(string text, string shown) =>
+        Assert.Equal(shown, SambaDcFixture.Redact(text));
+}

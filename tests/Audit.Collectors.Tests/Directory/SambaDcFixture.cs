@@ -296,13 +296,17 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
         catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} did not finish within 2 minutes");
+            throw new InvalidOperationException($"{tool} {Redact(string.Join(' ', args))} did not finish within 2 minutes");
         }
         var output = await stdout + await stderr;
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed with exit code {p.ExitCode}:\n{output}");
+            throw new InvalidOperationException($"{tool} {Redact(string.Join(' ', args))} failed with exit code {p.ExitCode}:\n{Redact(output)}");
         }
         return output;
     }
+
+    /// <summary>Command lines and tool output may carry the admin password (--adminpass=..., --password=...): never put it in a test log.</summary>
+    internal static string Redact(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"(--(?:adminpass|password|newpassword)[= ])\S+", "$1********");
 }
