@@ -240,5 +240,7 @@
   window.addEventListener("beforeprint", function () { state.all = true; draw(); });
   window.addEventListener("afterprint", function () { state.all = false; draw(); });
   apply();
+  // Milliseconds from navigation start to a usable page (HTML parsed, data read, first page of findings drawn).
+  document.documentElement.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   document.documentElement.setAttribute("data-ready", "true");
 })();
