@@ -28,45 +28,9 @@ internal static class CollectCommands
             Exit codes: 0 everything collected; 2 snapshot written but some collection failed or was cancelled (Ctrl+C);
             64 usage error; 65 invalid hosts file; 69 hosts requested on a platform where CIM cannot run.
             """);
-        var hosts = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "a,b,c" };
-        var hostsFile = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
-        var local = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
-        var parallel = new Option<int>("--parallel") { Description = "Hosts collected at the same time (default 16).", DefaultValueFactory = _ => 16 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds one host may take in total (default 300).", DefaultValueFactory = _ => 300 };
-        var opTimeout = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take (default 60); transient failures are retried once.", DefaultValueFactory = _ => 60 };
-        var dcom = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM)." };
-        var user = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user (default: the current Windows identity).", HelpName = "USER" };
-        var passwordEnv = new Option<string?>("--password-env") { Description = "Name of the environment variable holding --user's password (otherwise prompted; never on the command line).", HelpName = "NAME" };
-        var directory = new Option<string?>("--directory") { Description = "Read computer accounts and delegation from Active Directory: ldap://host[:port] or ldaps://host[:port].", HelpName = "URI" };
-        var directoryBase = new Option<string?>("--directory-base") { Description = "Search base DN (default: the server's defaultNamingContext).", HelpName = "DN" };
-        var directoryUser = new Option<string?>("--directory-user") { Description = "Simple-bind user (user@domain, DOMAIN\\user or a DN); default: current Kerberos identity.", HelpName = "USER" };
-        var directoryPasswordEnv = new Option<string?>("--directory-password-env") { Description = "Name of the environment variable holding the bind password (otherwise prompted).", HelpName = "NAME" };
-        var directoryCa = new Option<string?>("--directory-ca") { Description = "PEM file of the CA to trust (only it) for LDAPS / StartTLS.", HelpName = "FILE" };
-        var directoryStartTls = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
-        var output = new Option<string>("--out") { Description = "Snapshot file to write (default: snapshot.json).", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
-        foreach (var o in new Option[] { hosts, hostsFile, local, parallel, timeout, opTimeout, dcom, user, passwordEnv, directory, directoryBase, directoryUser, directoryPasswordEnv, directoryCa, directoryStartTls, output })
-        {
-            cmd.Options.Add(o);
-        }
-        cmd.SetAction(r => new CollectRun(ctx).Run(new CollectSettings
-        {
-            Hosts = r.GetValue(hosts) ?? [],
-            HostsFile = r.GetValue(hostsFile),
-            Local = r.GetValue(local),
-            Parallel = r.GetValue(parallel),
-            TimeoutSeconds = r.GetValue(timeout),
-            OperationTimeoutSeconds = r.GetValue(opTimeout),
-            Dcom = r.GetValue(dcom),
-            User = r.GetValue(user),
-            PasswordEnv = r.GetValue(passwordEnv),
-            Directory = r.GetValue(directory),
-            DirectoryBase = r.GetValue(directoryBase),
-            DirectoryUser = r.GetValue(directoryUser),
-            DirectoryPasswordEnv = r.GetValue(directoryPasswordEnv),
-            DirectoryCa = r.GetValue(directoryCa),
-            DirectoryStartTls = r.GetValue(directoryStartTls),
-            Out = r.GetValue(output) ?? "snapshot.json",
-        }));
+        var o = new CollectOptions();
+        o.AddTo(cmd, withOut: true);
+        cmd.SetAction(r => new CollectRun(ctx).Run(o.Parse(r)));
         return cmd;
     }
 
@@ -145,6 +109,63 @@ internal sealed record CollectSettings
     public string? DirectoryCa { get; init; }
     public bool DirectoryStartTls { get; init; }
     public string Out { get; init; } = "snapshot.json";
+}
+
+/// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
+internal sealed class CollectOptions
+{
+    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "a,b,c" };
+    public Option<string?> HostsFile { get; } = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
+    public Option<bool> Local { get; } = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
+    public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time (default 16).", DefaultValueFactory = _ => 16 };
+    public Option<int> Timeout { get; } = new Option<int>("--timeout") { Description = "Seconds one host may take in total (default 300).", DefaultValueFactory = _ => 300 };
+    public Option<int> OpTimeout { get; } = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take (default 60); transient failures are retried once.", DefaultValueFactory = _ => 60 };
+    public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM)." };
+    public Option<string?> User { get; } = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user (default: the current Windows identity).", HelpName = "USER" };
+    public Option<string?> PasswordEnv { get; } = new Option<string?>("--password-env") { Description = "Name of the environment variable holding --user's password (otherwise prompted; never on the command line).", HelpName = "NAME" };
+    public Option<string?> Directory { get; } = new Option<string?>("--directory") { Description = "Read computer accounts and delegation from Active Directory: ldap://host[:port] or ldaps://host[:port].", HelpName = "URI" };
+    public Option<string?> DirectoryBase { get; } = new Option<string?>("--directory-base") { Description = "Search base DN (default: the server's defaultNamingContext).", HelpName = "DN" };
+    public Option<string?> DirectoryUser { get; } = new Option<string?>("--directory-user") { Description = "Simple-bind user (user@domain, DOMAIN\\user or a DN); default: current Kerberos identity.", HelpName = "USER" };
+    public Option<string?> DirectoryPasswordEnv { get; } = new Option<string?>("--directory-password-env") { Description = "Name of the environment variable holding the bind password (otherwise prompted).", HelpName = "NAME" };
+    public Option<string?> DirectoryCa { get; } = new Option<string?>("--directory-ca") { Description = "PEM file of the CA to trust (only it) for LDAPS / StartTLS.", HelpName = "FILE" };
+    public Option<bool> DirectoryStartTls { get; } = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
+    public Option<string> Output { get; } = new Option<string>("--out") { Description = "Snapshot file to write (default: snapshot.json).", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
+
+    public void AddTo(Command cmd, bool withOut)
+    {
+        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
+        {
+            cmd.Options.Add(o);
+        }
+        if (withOut)
+        {
+            cmd.Options.Add(Output);
+        }
+    }
+
+    /// <summary>True when the command line asks for any collection (hosts, local machine or directory).</summary>
+    public bool Requested(ParseResult r) =>
+        (r.GetValue(Hosts)?.Length ?? 0) > 0 || r.GetValue(HostsFile) is not null || r.GetValue(Local) || r.GetValue(Directory) is not null;
+
+    public CollectSettings Parse(ParseResult r) => new()
+    {
+        Hosts = r.GetValue(Hosts) ?? [],
+        HostsFile = r.GetValue(HostsFile),
+        Local = r.GetValue(Local),
+        Parallel = r.GetValue(Parallel),
+        TimeoutSeconds = r.GetValue(Timeout),
+        OperationTimeoutSeconds = r.GetValue(OpTimeout),
+        Dcom = r.GetValue(Dcom),
+        User = r.GetValue(User),
+        PasswordEnv = r.GetValue(PasswordEnv),
+        Directory = r.GetValue(Directory),
+        DirectoryBase = r.GetValue(DirectoryBase),
+        DirectoryUser = r.GetValue(DirectoryUser),
+        DirectoryPasswordEnv = r.GetValue(DirectoryPasswordEnv),
+        DirectoryCa = r.GetValue(DirectoryCa),
+        DirectoryStartTls = r.GetValue(DirectoryStartTls),
+        Out = r.GetValue(Output) ?? "snapshot.json",
+    };
 }
 
 internal sealed class CollectRun(CliContext ctx)

@@ -90,11 +90,29 @@ internal static class Commands
             o.Snapshot.Required = true;
         }
         o.AddTo(cmd);
+        // 'run' chains collection and evaluation: with hosts, --local or --directory it collects into OUT/snapshot.json first.
+        var collect = snapshotRequired ? null : new CollectOptions();
+        collect?.AddTo(cmd, withOut: false);
         cmd.SetAction(r =>
         {
+            var snapshot = r.GetValue(o.Snapshot);
+            if (collect is not null && collect.Requested(r))
+            {
+                if (snapshot is not null)
+                {
+                    throw new UsageException("--snapshot and collection options (--hosts, --hosts-file, --local, --directory) exclude each other: 'run' either collects a snapshot or audits a given one");
+                }
+                var outDir = r.GetValue(o.Out) ?? "out";
+                snapshot = Path.Combine(outDir, "snapshot.json");
+                var collected = new CollectRun(ctx).Run(collect.Parse(r) with { Out = snapshot });
+                if (collected is not ExitCodes.Compliant and not ExitCodes.Incomplete)
+                {
+                    return collected;
+                }
+            }
             var settings = new RunSettings
             {
-                Snapshot = r.GetValue(o.Snapshot),
+                Snapshot = snapshot,
                 Rules = r.GetValue(o.Rules) ?? [],
                 Out = r.GetValue(o.Out) ?? "out",
                 FailOn = ParseSeverity(r.GetValue(o.FailOn), "--fail-on"),

@@ -11,7 +11,7 @@ public sealed class CollectCommandTests
 {
     private const string Secret = "S3cret-Pa55-9f1c";
 
-    private static CliResult Run(CliEnvironment env, params string[] args)
+    internal static CliResult Run(CliEnvironment env, params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
@@ -19,7 +19,7 @@ public sealed class CollectCommandTests
         return new CliResult(code, o.ToString(), e.ToString());
     }
 
-    private static CliEnvironment Env(string cwd, ICimSessionFactory? factory = null) => new()
+    internal static CliEnvironment Env(string cwd, ICimSessionFactory? factory = null) => new()
     {
         CurrentDirectory = cwd,
         Clock = () => new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero),
@@ -235,5 +235,42 @@ public sealed class CollectProcessTests
         Assert.Equal("", await stdout);
         Assert.Equal(CollectCommands.PlatformMessage, (await stderr).TrimEnd());
         Assert.False(File.Exists(dir.File("s.json")));
+    }
+}
+
+/// <summary>'audit run' chaining collection and evaluation.</summary>
+public sealed class RunWithCollectionTests
+{
+    [Fact]
+    public void Run_with_hosts_on_a_platform_without_CIM_exits_69_before_evaluating()
+    {
+        using var dir = new TempDir();
+        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--hosts", "hv1", "--out", "o");
+        Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
+        Assert.Equal(CollectCommands.PlatformMessage + Environment.NewLine, r.Err);
+        Assert.False(File.Exists(dir.File("o/results.json")));
+    }
+
+    [Fact]
+    public void Run_refuses_a_snapshot_together_with_collection_options()
+    {
+        using var dir = new TempDir();
+        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--hosts", "hv1", "--snapshot", "x.json", "--out", "o");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("exclude each other", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_with_a_directory_collects_then_audits_the_collected_snapshot_failing_closed()
+    {
+        using var dir = new TempDir();
+        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--directory", "ldaps://127.0.0.1:1", "--directory-base", "DC=lab,DC=test",
+            "--rules", Path.Combine(RepoPaths.Rules, "delegation.json"), "--out", "o", "--format", "json,console");
+        // Nothing could be read: the snapshot records the error and the audit is incomplete, never compliant.
+        Assert.True(File.Exists(dir.File("o/snapshot.json")), r.Err);
+        var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(dir.File("o/results.json")), AuditJson.Options)!;
+        Assert.Equal("o/snapshot.json", results.Run.Snapshot.Path);
+        Assert.NotEqual(ExitCodes.Compliant, r.ExitCode);
+        Assert.DoesNotContain(results.Results, v => v.Outcome == Outcome.Pass && v.Scope == Scope.Computer);
     }
 }
