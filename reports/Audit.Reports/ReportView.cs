@@ -86,7 +86,7 @@ public sealed class ReportView
                 Iso(results.Run.StartedAt),
                 Iso(results.Run.FinishedAt)),
             Parameters = results.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
-                .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(p.Value.GetRawText()))).ToList(),
+                .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(JsonSerializer.Serialize(p.Value)))).ToList(),
             Families = families,
             Groups = groups,
             Drift = results.Drift is { } d ? DriftView.From(d) : null,

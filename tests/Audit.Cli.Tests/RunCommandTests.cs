@@ -129,3 +129,35 @@ public class ValidateCommandTests
         Assert.Contains("error(s)", r.Err, StringComparison.Ordinal);
     }
 }
+
+/// <summary>audit report: re-rendering from results.json.</summary>
+public class ReportCommandTests
+{
+    [Fact]
+    public void Report_re_renders_the_same_html_and_junit_from_results_json()
+    {
+        using var dir = new TempDir();
+        var run = CliRunner.Run("run", "--out", Path.Combine(dir.Path, "a"), "--waivers", Path.Combine(RepoPaths.Samples, "waivers.json"));
+        Assert.Equal(ExitCodes.Failed, run.ExitCode);
+        var report = CliRunner.Run("report", "--results", Path.Combine(dir.Path, "a", "results.json"), "--out", Path.Combine(dir.Path, "b"));
+        Assert.Equal(ExitCodes.Compliant, report.ExitCode);
+        foreach (var f in new[] { "report.html", "junit.xml", "results.json" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(dir.Path, "a", f)), File.ReadAllText(Path.Combine(dir.Path, "b", f)));
+        }
+        // The console summary of the re-render is the run's, too.
+        Assert.Equal(run.Out.Split('\n')[0], report.Out.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void Report_of_an_invalid_results_file_is_exit_65_with_its_position()
+    {
+        using var dir = new TempDir();
+        var bad = Path.Combine(dir.Path, "results.json");
+        File.WriteAllText(bad, "{\n  \"apiVersion\": \"audit.hyperv/v1\",\n  \"kind\": \"Snapshot\"\n}");
+        var r = CliRunner.Run("report", "--results", bad, "--out", Path.Combine(dir.Path, "o"));
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("results.json(3,", r.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "o", "report.html")));
+    }
+}
