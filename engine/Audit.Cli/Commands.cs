@@ -14,6 +14,7 @@ internal static class Commands
             "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
         yield return ValidateCommand(ctx);
         yield return RulesCommand(ctx);
+        yield return GenerateCommand.Create(ctx);
     }
 
     private static Command RulesCommand(CliContext ctx)
