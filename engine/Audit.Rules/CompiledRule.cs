@@ -50,6 +50,21 @@ public sealed class CompiledRule
     internal IReadOnlySet<(string Input, string Collector)> Dependencies { get; init; } = new HashSet<(string, string)>();
     internal IReadOnlySet<string> ReferencedInputs { get; init; } = new HashSet<string>();
 
+    private (string Input, string Collector)[]? _sortedApplicability;
+    private (string Input, string Collector)[]? _sortedDependencies;
+
+    /// <summary>The dependency sets in a fixed order (so the first failing fact named is deterministic), sorted once.</summary>
+    internal (string Input, string Collector)[] Sorted(IReadOnlySet<(string Input, string Collector)> set)
+    {
+        static (string, string)[] Sort(IReadOnlySet<(string Input, string Collector)> s) =>
+            [.. s.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal)];
+        if (ReferenceEquals(set, ApplicabilityDependencies))
+        {
+            return _sortedApplicability ??= Sort(set);
+        }
+        return ReferenceEquals(set, Dependencies) ? _sortedDependencies ??= Sort(set) : Sort(set);
+    }
+
     /// <summary>Factories making RulesEngine parameters typed as declared (not by runtime type), once per input/let.</summary>
     internal IReadOnlyList<Func<object?, RulesEngine.Models.RuleParameter>> ParameterFactories { get; init; } = [];
 

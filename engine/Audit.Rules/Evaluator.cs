@@ -42,13 +42,24 @@ public static class Evaluator
         }
         var verdicts = new Verdict[work.Count];
         var ticks = new long[rules.Count];
-        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) }, i =>
-        {
-            var (r, e) = work[i];
-            var t0 = Stopwatch.GetTimestamp();
-            verdicts[i] = EvaluateOne(catalog.Engine, rules[r], e, snapshot.CollectedAt);
-            Interlocked.Add(ref ticks[r], Stopwatch.GetTimestamp() - t0);
-        });
+        // Each worker keeps its own per-rule ticks (no shared counter touched per verdict) and adds them up at the end.
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
+            () => new long[rules.Count],
+            (i, _, local) =>
+            {
+                var (r, e) = work[i];
+                var t0 = Stopwatch.GetTimestamp();
+                verdicts[i] = EvaluateOne(catalog.Engine, rules[r], e, snapshot.CollectedAt);
+                local[r] += Stopwatch.GetTimestamp() - t0;
+                return local;
+            },
+            local =>
+            {
+                for (var r = 0; r < local.Length; r++)
+                {
+                    Interlocked.Add(ref ticks[r], local[r]);
+                }
+            });
         var finished = options.Clock();
         var parameters = new SortedDictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
         foreach (var set in catalog.RuleSets)
@@ -211,7 +222,7 @@ public static class Evaluator
     private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, IReadOnlySet<(string Input, string Collector)> dependencies, Entity entity)
     {
         string? notApplicable = null;
-        foreach (var (input, collector) in dependencies.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal))
+        foreach (var (input, collector) in rule.Sorted(dependencies))
         {
             var owners = input == "*" ? entity.AllOwners : entity.Owners.GetValueOrDefault(input) ?? [];
             foreach (var owner in owners)

@@ -105,8 +105,26 @@ public static class Fn
     }
 
     [ReadsFacts(Collectors.Hotfixes)]
-    public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb) =>
-        (hotfixes ?? throw new FactException("hotfix list is missing")).Any(h => string.Equals(Kb(h.Id), Kb(kb), StringComparison.OrdinalIgnoreCase));
+    public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb)
+    {
+        var list = hotfixes ?? throw new FactException("hotfix list is missing");
+        var wanted = KbNumber(kb);
+        foreach (var h in list)
+        {
+            if (KbNumber(h.Id).Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The id without surrounding blanks and without a leading "KB" (what <see cref="Kb"/> normalises), without allocating.</summary>
+    private static ReadOnlySpan<char> KbNumber(string id)
+    {
+        var t = id.AsSpan().Trim();
+        return t.StartsWith("KB", StringComparison.OrdinalIgnoreCase) ? t[2..] : t;
+    }
 
     /// <summary>True when any of <paramref name="kbs"/> is installed (a fix or anything that supersedes it).</summary>
     [ReadsFacts(Collectors.Hotfixes)]
