@@ -178,15 +178,20 @@ public static class Fn
     /// <summary>SPN entries whose host part names no computer account (for example a group name): such entries cannot work.</summary>
     public static IReadOnlyList<string> SpnsNotNamingComputers(ComputerFacts source, IEnumerable<ComputerFacts> computers)
     {
-        var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var c in computers)
+        // The set of names is built once per directory list (rules call this once per computer: n x n otherwise).
+        var known = KnownNames.GetValue(computers, static list =>
         {
-            known.Add(c.SamAccountName.TrimEnd('$'));
-            if (c.DnsHostName is { Length: > 0 } d)
+            var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var c in list)
             {
-                known.Add(d);
+                set.Add(c.SamAccountName.TrimEnd('$'));
+                if (c.DnsHostName is { Length: > 0 } d)
+                {
+                    set.Add(d);
+                }
             }
-        }
+            return set;
+        });
         return [.. source.AllowedToDelegateTo.Where(spn =>
         {
             var parts = spn.Split('/');
@@ -198,6 +203,8 @@ public static class Fn
             return !known.Contains(host);
         })];
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IEnumerable<ComputerFacts>, HashSet<string>> KnownNames = [];
 
     /// <summary>True when RBCD on <paramref name="target"/> allows <paramref name="source"/> (by SID).</summary>
     public static bool RbcdAllows(ComputerFacts? target, ComputerFacts? source) =>
