@@ -40,6 +40,10 @@ public sealed class CompiledRule
     internal IReadOnlyList<(string Workflow, string Otherwise)> PreconditionWorkflows { get; init; } = [];
     internal string? WhenWorkflow { get; init; }
     internal string AssertWorkflow { get; init; } = "";
+    /// <summary>The same expressions as the workflows above, compiled by RulesEngine's parser into delegates over the input (and let) values.</summary>
+    internal IReadOnlyList<Func<object[], bool>> PreconditionTests { get; init; } = [];
+    internal Func<object[], bool>? WhenTest { get; init; }
+    internal Func<object[], bool> AssertTest { get; init; } = _ => false;
     internal Func<object[], object>? Expected { get; init; }
     internal Func<object[], object>? Actual { get; init; }
 

@@ -49,7 +49,7 @@ public static class Evaluator
             {
                 var (r, e) = work[i];
                 var t0 = Stopwatch.GetTimestamp();
-                verdicts[i] = EvaluateOne(catalog.Engine, rules[r], e, snapshot.CollectedAt);
+                verdicts[i] = EvaluateOne(rules[r], e, snapshot.CollectedAt);
                 local[r] += Stopwatch.GetTimestamp() - t0;
                 return local;
             },
@@ -128,7 +128,7 @@ public static class Evaluator
         return list[0];
     }
 
-    internal static Verdict EvaluateOne(RulesEngine.RulesEngine engine, CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
+    internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
     {
         if (entity.Blocked is { } blocked)
         {
@@ -152,33 +152,37 @@ public static class Evaluator
                 _ => entity.Values.GetValueOrDefault(name),
             };
         }
-        var parameters = new RuleParameter[values.Length];
-        for (var i = 0; i < n; i++)
+        // Applicability sees the inputs only.
+        var inputs = n == values.Length ? values : values[..n];
+        for (var p = 0; p < rule.PreconditionTests.Count; p++)
         {
-            parameters[i] = rule.ParameterFactories[i](values[i]);
+            bool holds;
+            try
+            {
+                holds = rule.PreconditionTests[p](inputs!);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {Explain(e)}", null, null);
+            }
+            if (!holds)
+            {
+                return Make(rule, entity, Outcome.NotApplicable, Fill(rule.PreconditionWorkflows[p].Otherwise, rule, entity, null, null, values), null, null);
+            }
         }
 
-        foreach (var (workflow, otherwise) in rule.PreconditionWorkflows)
+        if (rule.WhenTest is not null)
         {
-            var pre = Run(engine, workflow, parameters[..n]);
-            if (!string.IsNullOrEmpty(pre.ExceptionMessage))
+            bool applies;
+            try
             {
-                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(pre.ExceptionMessage)}", null, null);
+                applies = rule.WhenTest(inputs!);
             }
-            if (!pre.IsSuccess)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Make(rule, entity, Outcome.NotApplicable, Fill(otherwise, rule, entity, null, null, values), null, null);
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {Explain(e)}", null, null);
             }
-        }
-
-        if (rule.WhenWorkflow is not null)
-        {
-            var when = Run(engine, rule.WhenWorkflow, parameters[..n]);
-            if (!string.IsNullOrEmpty(when.ExceptionMessage))
-            {
-                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(when.ExceptionMessage)}", null, null);
-            }
-            if (!when.IsSuccess)
+            if (!applies)
             {
                 var msg = rule.Definition.NotApplicableMessage is { } na ? Fill(na, rule, entity, null, null, values) : "not applicable";
                 return Make(rule, entity, Outcome.NotApplicable, msg, null, null);
@@ -200,17 +204,26 @@ public static class Evaluator
             {
                 return Make(rule, entity, Outcome.Error, $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
             }
-            parameters[n + i] = rule.ParameterFactories[n + i](values[n + i]);
         }
 
-        var assert = Run(engine, rule.AssertWorkflow, parameters);
+        bool passed;
+        string? failure = null;
+        try
+        {
+            passed = rule.AssertTest(values!);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            passed = false;
+            failure = Explain(e);
+        }
         var expected = Evidence(rule.Expected, values);
         var actual = Evidence(rule.Actual, values);
-        if (!string.IsNullOrEmpty(assert.ExceptionMessage))
+        if (failure is not null)
         {
-            return Make(rule, entity, Outcome.Error, $"could not evaluate: {CleanEngineMessage(assert.ExceptionMessage)}", expected, actual);
+            return Make(rule, entity, Outcome.Error, $"could not evaluate: {failure}", expected, actual);
         }
-        if (assert.IsSuccess)
+        if (passed)
         {
             var msg = rule.Definition.PassMessage is { } pm ? Fill(pm, rule, entity, expected, actual, values) : $"{rule.Definition.Title}: compliant";
             return Make(rule, entity, Outcome.Pass, msg, expected, actual);
@@ -386,24 +399,5 @@ public static class Evaluator
             InvalidOperationException io when io.Message.Contains("Nullable object must have a value", StringComparison.Ordinal) => "a fact it reads is missing (null)",
             _ => e.Message,
         };
-    }
-
-    private static string CleanEngineMessage(string message)
-    {
-        if (message.Contains("Object reference not set", StringComparison.Ordinal) || message.Contains("Nullable object must have a value", StringComparison.Ordinal))
-        {
-            return "a fact it reads is missing (null)";
-        }
-        var m = message.Trim();
-        const string prefix = "Exception while executing";
-        if (m.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            var colon = m.IndexOf(": ", StringComparison.Ordinal);
-            if (colon > 0)
-            {
-                m = m[(colon + 2)..];
-            }
-        }
-        return m;
     }
 }
