@@ -41,17 +41,21 @@ public sealed class AuditRunner(CliContext ctx)
         }
 
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
-        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load });
-        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
+        // Rules compile on one core while the snapshot loads on the other.
+        var compiling = Task.Run(() => RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load }));
         LoadedJson<Snapshot>? snapshot = null;
+        IReadOnlyList<Diagnostic> snapshotDiagnostics = [];
         try
         {
             snapshot = SnapshotLoader.Load(snapshotPath, load, Display(snapshotPath));
         }
         catch (InputException e)
         {
-            diagnostics.AddRange(e.Diagnostics);
+            snapshotDiagnostics = e.Diagnostics;
         }
+        var rules = compiling.GetAwaiter().GetResult();
+        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
+        diagnostics.AddRange(snapshotDiagnostics);
         if (rules.Catalog is null || snapshot is null)
         {
             ctx.PrintDiagnostics(diagnostics);
