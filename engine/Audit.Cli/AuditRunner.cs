@@ -46,17 +46,22 @@ public sealed class AuditRunner(CliContext ctx)
 
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
         using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
-        var rules = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = nightly.LoadParameterFile() });
-        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
+        var parameterFile = nightly.LoadParameterFile();
+        // Rules compile on one core while the snapshot loads on the other.
+        var compiling = Task.Run(() => RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = parameterFile }));
         LoadedJson<Snapshot>? snapshot = null;
+        IReadOnlyList<Diagnostic> snapshotDiagnostics = [];
         try
         {
             snapshot = SnapshotLoader.Load(snapshotPath, load, Display(snapshotPath));
         }
         catch (InputException e)
         {
-            diagnostics.AddRange(e.Diagnostics);
+            snapshotDiagnostics = e.Diagnostics;
         }
+        var rules = compiling.GetAwaiter().GetResult();
+        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
+        diagnostics.AddRange(snapshotDiagnostics);
         if (rules.Catalog is null || snapshot is null)
         {
             ctx.PrintDiagnostics(diagnostics);

@@ -17,6 +17,7 @@ internal static class Commands
         yield return ReportCommand(ctx);
         yield return DiffCommand(ctx);
         foreach (var c in CollectCommands.All(ctx)) { yield return c; }
+        yield return GenerateCommand.Create(ctx);
     }
 
     private static Command ReportCommand(CliContext ctx)

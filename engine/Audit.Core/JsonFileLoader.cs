@@ -14,6 +14,14 @@ public sealed record LoadedJson<T>(T Value, byte[] Utf8, string Sha256, string D
     public JsonPositionIndex Positions => _positions ??= JsonPositionIndex.Build(Utf8);
 }
 
+/// <summary>How a document is checked against its schema: whole, split per element of its large arrays, or split when large (default).</summary>
+public enum SchemaValidationMode
+{
+    Auto,
+    Whole,
+    Split,
+}
+
 /// <summary>Options shared by every loader.</summary>
 public sealed record LoadOptions
 {
@@ -83,11 +91,15 @@ public static class JsonFileLoader
 
         CheckSyntax(bytes, displayPath);
 
-        var text = Encoding.UTF8.GetString(bytes);
-        var schemaErrors = ValidateAgainstSchema(text, schemaName, displayPath);
-        if (schemaErrors.Count > 0)
+        // The fast check passes valid documents without building NJsonSchema's tree; anything it cannot vouch for is
+        // validated in full, which gives the positioned diagnostics.
+        if (!FastSchemaCheck.IsValid(bytes, Schema(schemaName)))
         {
-            throw new InputException(schemaErrors);
+            var schemaErrors = ValidateAgainstSchema(bytes, schemaName, displayPath);
+            if (schemaErrors.Count > 0)
+            {
+                throw new InputException(schemaErrors);
+            }
         }
 
         try
@@ -175,6 +187,37 @@ public static class JsonFileLoader
     public static IReadOnlyList<string> EmbeddedSchemaNames() =>
         [.. typeof(JsonFileLoader).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("schema/", StringComparison.Ordinal)).Select(n => n["schema/".Length..]).Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Schema diagnostics for a document already known to be valid UTF-8 JSON (no BOM). Large documents of a schema
+    /// with splits are validated element by element (<see cref="SplitSchemaValidator"/>), with the same diagnostics.
+    /// </summary>
+    public static IReadOnlyList<Diagnostic> ValidateAgainstSchema(ReadOnlySpan<byte> utf8, string schemaName, string displayPath, SchemaValidationMode mode = SchemaValidationMode.Auto)
+    {
+        var split = mode switch
+        {
+            SchemaValidationMode.Whole => false,
+            SchemaValidationMode.Split => SplitSchemaValidator.Splits.ContainsKey(schemaName),
+            _ => utf8.Length >= SplitSchemaValidator.MinimumBytes && SplitSchemaValidator.Splits.ContainsKey(schemaName),
+        };
+        if (!split)
+        {
+            return ValidateAgainstSchema(Encoding.UTF8.GetString(utf8), schemaName, displayPath);
+        }
+        var result = SplitSchemaValidator.Validate(utf8, schemaName);
+        var list = new List<Diagnostic>();
+        Flatten(result.Skeleton, displayPath, list, null, 0);
+        foreach (var element in result.Elements)
+        {
+            if (element.Failure is not null)
+            {
+                return [Unvalidatable(utf8, new FormatException(element.Failure), displayPath)];
+            }
+            Flatten(element.Errors, displayPath, list, element.Path, element.LineOffset);
+        }
+        return Finish(list);
+    }
+
+    /// <summary>Schema diagnostics from validating the whole text at once.</summary>
     public static IReadOnlyList<Diagnostic> ValidateAgainstSchema(string text, string schemaName, string displayPath)
     {
         var schema = Schema(schemaName);
@@ -183,31 +226,74 @@ public static class JsonFileLoader
         {
             errors = schema.Validate(text);
         }
-        catch (Newtonsoft.Json.JsonException e)
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or InvalidCastException or OverflowException or FormatException or ArgumentException)
         {
-            return [new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid JSON: {e.Message}", displayPath)];
+            return [Unvalidatable(Encoding.UTF8.GetBytes(text), e, displayPath)];
         }
         var list = new List<Diagnostic>();
-        Flatten(errors, displayPath, list);
-        return [.. list.Distinct().OrderBy(d => d.Line).ThenBy(d => d.Column).ThenBy(d => d.Message, StringComparer.Ordinal).Take(200)];
+        Flatten(errors, displayPath, list, null, 0);
+        return Finish(list);
     }
 
-    private static void Flatten(IEnumerable<ValidationError> errors, string displayPath, List<Diagnostic> into)
+    /// <summary>
+    /// NJsonSchema (through Newtonsoft) throws on some values instead of reporting them, e.g. integers beyond the decimal
+    /// range. Point at the first number no decimal can hold, or say what failed.
+    /// </summary>
+    internal static Diagnostic Unvalidatable(ReadOnlySpan<byte> utf8, Exception e, string displayPath)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.Number && !reader.TryGetDecimal(out _))
+                {
+                    var (l, c) = JsonPositionIndex.LineColumnOf(utf8.ToArray(), reader.TokenStartIndex);
+                    var raw = Encoding.UTF8.GetString(reader.ValueSpan);
+                    return new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error,
+                        $"number {(raw.Length > 40 ? raw[..40] + "..." : raw)} is out of range", displayPath, l, c);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"the document could not be checked against its schema: {e.Message}", displayPath, 1, 1);
+    }
+
+    private static IReadOnlyList<Diagnostic> Finish(List<Diagnostic> list) =>
+        [.. list.Distinct().OrderBy(d => d.Line).ThenBy(d => d.Column).ThenBy(d => d.Message, StringComparer.Ordinal).Take(200)];
+
+    private static void Flatten(IEnumerable<ValidationError> errors, string displayPath, List<Diagnostic> into, string? prefix, int lineOffset)
     {
         foreach (var e in errors)
         {
             if (e is ChildSchemaValidationError child && child.Errors.Count > 0)
             {
-                // Report the branch that got furthest; listing every oneOf branch buries the real problem.
-                // On a tie, a "null expected" branch (of an optional object) says less than the object's own errors.
-                var best = child.Errors.Values.OrderBy(v => v.Count).ThenBy(v => v.All(x => x.Kind == ValidationErrorKind.NullExpected) ? 1 : 0).First();
+                // Report the branch that got furthest; listing every oneOf branch buries the real problem. A branch whose
+                // only complaint is the type of the value itself ("null expected" for a present object) was not meant.
+                var best = child.Errors.Values.OrderBy(v => IsTypeMismatchOnly(v, e.Path) ? 1 : 0).ThenBy(v => v.Count).First();
                 if (best.Count > 0)
                 {
-                    Flatten(best, displayPath, into);
+                    Flatten(best, displayPath, into, prefix, lineOffset);
+                    continue;
+                }
+            }
+            if (e is MultiTypeValidationError multi && multi.Errors.Count > 0)
+            {
+                // "type": ["array", "null"] and the like: report inside the type the value has.
+                var best = multi.Errors.Values.OrderBy(v => IsTypeMismatchOnly(v, e.Path) ? 1 : 0).ThenBy(v => v.Count).First();
+                if (best.Count > 0 && !IsTypeMismatchOnly(best, e.Path))
+                {
+                    Flatten(best, displayPath, into, prefix, lineOffset);
                     continue;
                 }
             }
             var path = string.IsNullOrEmpty(e.Path) ? "#" : e.Path;
+            if (prefix is not null)
+            {
+                path = "#/" + prefix + (path.Length > 2 ? (path[2] == '[' ? path[2..] : "." + path[2..]) : "");
+            }
             var what = e.Kind switch
             {
                 ValidationErrorKind.PropertyRequired => $"required property '{e.Property}' is missing",
@@ -215,9 +301,18 @@ public static class JsonFileLoader
                 ValidationErrorKind.NotInEnumeration => "value is not one of the allowed values",
                 _ => Humanize(e.Kind.ToString()),
             };
-            into.Add(new Diagnostic(DiagnosticCodes.SchemaViolation, DiagnosticLevel.Error, $"{what} (at {path})", displayPath, e.LineNumber, e.LinePosition));
+            into.Add(new Diagnostic(DiagnosticCodes.SchemaViolation, DiagnosticLevel.Error, $"{what} (at {path})", displayPath, e.LineNumber + lineOffset, e.LinePosition));
         }
     }
+
+    private static readonly HashSet<ValidationErrorKind> TypeKinds =
+    [
+        ValidationErrorKind.NullExpected, ValidationErrorKind.ObjectExpected, ValidationErrorKind.ArrayExpected, ValidationErrorKind.StringExpected,
+        ValidationErrorKind.IntegerExpected, ValidationErrorKind.NumberExpected, ValidationErrorKind.BooleanExpected,
+    ];
+
+    private static bool IsTypeMismatchOnly(ICollection<ValidationError> branch, string? path) =>
+        branch.Count > 0 && branch.All(x => TypeKinds.Contains(x.Kind) && x.Path == path);
 
     private static string Humanize(string kind)
     {

@@ -42,6 +42,10 @@ public sealed class CompiledRule
     internal IReadOnlyList<(string Workflow, string Otherwise)> PreconditionWorkflows { get; init; } = [];
     internal string? WhenWorkflow { get; init; }
     internal string AssertWorkflow { get; init; } = "";
+    /// <summary>The same expressions as the workflows above, compiled by RulesEngine's parser into delegates over the input (and let) values.</summary>
+    internal IReadOnlyList<Func<object[], bool>> PreconditionTests { get; init; } = [];
+    internal Func<object[], bool>? WhenTest { get; init; }
+    internal Func<object[], bool> AssertTest { get; init; } = _ => false;
     internal Func<object[], object>? Expected { get; init; }
     internal Func<object[], object>? Actual { get; init; }
 
@@ -51,6 +55,21 @@ public sealed class CompiledRule
     /// <summary>(input name or "*", collector) pairs read by lets, assert and evidence: checked once the rule applies.</summary>
     internal IReadOnlySet<(string Input, string Collector)> Dependencies { get; init; } = new HashSet<(string, string)>();
     internal IReadOnlySet<string> ReferencedInputs { get; init; } = new HashSet<string>();
+
+    private (string Input, string Collector)[]? _sortedApplicability;
+    private (string Input, string Collector)[]? _sortedDependencies;
+
+    /// <summary>The dependency sets in a fixed order (so the first failing fact named is deterministic), sorted once.</summary>
+    internal (string Input, string Collector)[] Sorted(IReadOnlySet<(string Input, string Collector)> set)
+    {
+        static (string, string)[] Sort(IReadOnlySet<(string Input, string Collector)> s) =>
+            [.. s.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal)];
+        if (ReferenceEquals(set, ApplicabilityDependencies))
+        {
+            return _sortedApplicability ??= Sort(set);
+        }
+        return ReferenceEquals(set, Dependencies) ? _sortedDependencies ??= Sort(set) : Sort(set);
+    }
 
     /// <summary>Factories making RulesEngine parameters typed as declared (not by runtime type), once per input/let.</summary>
     internal IReadOnlyList<Func<object?, RulesEngine.Models.RuleParameter>> ParameterFactories { get; init; } = [];

@@ -237,6 +237,17 @@ internal sealed class EntityExpander(Snapshot snapshot)
         }
         var seen = new HashSet<(string, string)>();
         var computers = snapshot.Directory?.Computers ?? [];
+        // Each host's account is found once (not once per pair: that would grow with pairs x computers).
+        var accounts = new Dictionary<HostFacts, ComputerFacts?>(ReferenceEqualityComparer.Instance);
+        var accountIndex = AccountIndex.Build(computers);
+        ComputerFacts? Account(HostFacts h)
+        {
+            if (!accounts.TryGetValue(h, out var c))
+            {
+                accounts[h] = c = accountIndex.Find(h);
+            }
+            return c;
+        }
         foreach (var members in groups.Values)
         {
             foreach (var a in members)
@@ -257,8 +268,8 @@ internal sealed class EntityExpander(Snapshot snapshot)
                         {
                             ["source"] = a,
                             ["target"] = b,
-                            ["sourceAccount"] = FindAccount(computers, a),
-                            ["targetAccount"] = FindAccount(computers, b),
+                            ["sourceAccount"] = Account(a),
+                            ["targetAccount"] = Account(b),
                         },
                         Owners = new Dictionary<string, IReadOnlyList<StatusOwner>>
                         {
@@ -275,11 +286,28 @@ internal sealed class EntityExpander(Snapshot snapshot)
         return Sorted(list);
     }
 
-    internal static ComputerFacts? FindAccount(IReadOnlyList<ComputerFacts> computers, HostFacts host)
+    /// <summary>Computer accounts by sAMAccountName and DNS name (case-insensitive), first one winning as in a linear search.</summary>
+    internal sealed class AccountIndex
     {
-        var sam = host.Name + "$";
-        return computers.FirstOrDefault(c => string.Equals(c.SamAccountName, sam, StringComparison.OrdinalIgnoreCase))
-            ?? (host.Fqdn is null ? null : computers.FirstOrDefault(c => string.Equals(c.DnsHostName, host.Fqdn, StringComparison.OrdinalIgnoreCase)));
+        private readonly Dictionary<string, ComputerFacts> _bySam = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, ComputerFacts> _byDns = new(StringComparer.OrdinalIgnoreCase);
+
+        public static AccountIndex Build(IReadOnlyList<ComputerFacts> computers)
+        {
+            var index = new AccountIndex();
+            foreach (var c in computers)
+            {
+                index._bySam.TryAdd(c.SamAccountName, c);
+                if (c.DnsHostName is not null)
+                {
+                    index._byDns.TryAdd(c.DnsHostName, c);
+                }
+            }
+            return index;
+        }
+
+        public ComputerFacts? Find(HostFacts host) =>
+            _bySam.GetValueOrDefault(host.Name + "$") ?? (host.Fqdn is null ? null : _byDns.GetValueOrDefault(host.Fqdn));
     }
 
     private static (Outcome, string) Block(CollectionStatus? status, string collector, string owner, string what) => status switch

@@ -42,13 +42,24 @@ public static class Evaluator
         }
         var verdicts = new Verdict[work.Count];
         var ticks = new long[rules.Count];
-        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) }, i =>
-        {
-            var (r, e) = work[i];
-            var t0 = Stopwatch.GetTimestamp();
-            verdicts[i] = EvaluateOne(catalog.Engine, rules[r], e, snapshot.CollectedAt);
-            Interlocked.Add(ref ticks[r], Stopwatch.GetTimestamp() - t0);
-        });
+        // Each worker keeps its own per-rule ticks (no shared counter touched per verdict) and adds them up at the end.
+        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
+            () => new long[rules.Count],
+            (i, _, local) =>
+            {
+                var (r, e) = work[i];
+                var t0 = Stopwatch.GetTimestamp();
+                verdicts[i] = EvaluateOne(rules[r], e, snapshot.CollectedAt);
+                local[r] += Stopwatch.GetTimestamp() - t0;
+                return local;
+            },
+            local =>
+            {
+                for (var r = 0; r < local.Length; r++)
+                {
+                    Interlocked.Add(ref ticks[r], local[r]);
+                }
+            });
         var finished = options.Clock();
         var parameters = new SortedDictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
         foreach (var set in catalog.RuleSets)
@@ -117,7 +128,7 @@ public static class Evaluator
         return list[0];
     }
 
-    internal static Verdict EvaluateOne(RulesEngine.RulesEngine engine, CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
+    internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
     {
         if (entity.Blocked is { } blocked)
         {
@@ -141,33 +152,37 @@ public static class Evaluator
                 _ => entity.Values.GetValueOrDefault(name),
             };
         }
-        var parameters = new RuleParameter[values.Length];
-        for (var i = 0; i < n; i++)
+        // Applicability sees the inputs only.
+        var inputs = n == values.Length ? values : values[..n];
+        for (var p = 0; p < rule.PreconditionTests.Count; p++)
         {
-            parameters[i] = rule.ParameterFactories[i](values[i]);
+            bool holds;
+            try
+            {
+                holds = rule.PreconditionTests[p](inputs!);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {Explain(e)}", null, null);
+            }
+            if (!holds)
+            {
+                return Make(rule, entity, Outcome.NotApplicable, Fill(rule.PreconditionWorkflows[p].Otherwise, rule, entity, null, null, values), null, null);
+            }
         }
 
-        foreach (var (workflow, otherwise) in rule.PreconditionWorkflows)
+        if (rule.WhenTest is not null)
         {
-            var pre = Run(engine, workflow, parameters[..n]);
-            if (!string.IsNullOrEmpty(pre.ExceptionMessage))
+            bool applies;
+            try
             {
-                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(pre.ExceptionMessage)}", null, null);
+                applies = rule.WhenTest(inputs!);
             }
-            if (!pre.IsSuccess)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Make(rule, entity, Outcome.NotApplicable, Fill(otherwise, rule, entity, null, null, values), null, null);
+                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {Explain(e)}", null, null);
             }
-        }
-
-        if (rule.WhenWorkflow is not null)
-        {
-            var when = Run(engine, rule.WhenWorkflow, parameters[..n]);
-            if (!string.IsNullOrEmpty(when.ExceptionMessage))
-            {
-                return Make(rule, entity, Outcome.Error, $"could not evaluate applicability: {CleanEngineMessage(when.ExceptionMessage)}", null, null);
-            }
-            if (!when.IsSuccess)
+            if (!applies)
             {
                 var msg = rule.Definition.NotApplicableMessage is { } na ? Fill(na, rule, entity, null, null, values) : "not applicable";
                 return Make(rule, entity, Outcome.NotApplicable, msg, null, null);
@@ -189,17 +204,26 @@ public static class Evaluator
             {
                 return Make(rule, entity, Outcome.Error, $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
             }
-            parameters[n + i] = rule.ParameterFactories[n + i](values[n + i]);
         }
 
-        var assert = Run(engine, rule.AssertWorkflow, parameters);
+        bool passed;
+        string? failure = null;
+        try
+        {
+            passed = rule.AssertTest(values!);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            passed = false;
+            failure = Explain(e);
+        }
         var expected = Evidence(rule.Expected, values);
         var actual = Evidence(rule.Actual, values);
-        if (!string.IsNullOrEmpty(assert.ExceptionMessage))
+        if (failure is not null)
         {
-            return Make(rule, entity, Outcome.Error, $"could not evaluate: {CleanEngineMessage(assert.ExceptionMessage)}", expected, actual);
+            return Make(rule, entity, Outcome.Error, $"could not evaluate: {failure}", expected, actual);
         }
-        if (assert.IsSuccess)
+        if (passed)
         {
             var msg = rule.Definition.PassMessage is { } pm ? Fill(pm, rule, entity, expected, actual, values) : $"{rule.Definition.Title}: compliant";
             return Make(rule, entity, Outcome.Pass, msg, expected, actual);
@@ -211,7 +235,7 @@ public static class Evaluator
     private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, IReadOnlySet<(string Input, string Collector)> dependencies, Entity entity)
     {
         string? notApplicable = null;
-        foreach (var (input, collector) in dependencies.OrderBy(d => d.Input, StringComparer.Ordinal).ThenBy(d => d.Collector, StringComparer.Ordinal))
+        foreach (var (input, collector) in rule.Sorted(dependencies))
         {
             var owners = input == "*" ? entity.AllOwners : entity.Owners.GetValueOrDefault(input) ?? [];
             foreach (var owner in owners)
@@ -375,24 +399,5 @@ public static class Evaluator
             InvalidOperationException io when io.Message.Contains("Nullable object must have a value", StringComparison.Ordinal) => "a fact it reads is missing (null)",
             _ => e.Message,
         };
-    }
-
-    private static string CleanEngineMessage(string message)
-    {
-        if (message.Contains("Object reference not set", StringComparison.Ordinal) || message.Contains("Nullable object must have a value", StringComparison.Ordinal))
-        {
-            return "a fact it reads is missing (null)";
-        }
-        var m = message.Trim();
-        const string prefix = "Exception while executing";
-        if (m.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            var colon = m.IndexOf(": ", StringComparison.Ordinal);
-            if (colon > 0)
-            {
-                m = m[(colon + 2)..];
-            }
-        }
-        return m;
     }
 }

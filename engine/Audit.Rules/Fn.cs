@@ -105,8 +105,26 @@ public static class Fn
     }
 
     [ReadsFacts(Collectors.Hotfixes)]
-    public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb) =>
-        (hotfixes ?? throw new FactException("hotfix list is missing")).Any(h => string.Equals(Kb(h.Id), Kb(kb), StringComparison.OrdinalIgnoreCase));
+    public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb)
+    {
+        var list = hotfixes ?? throw new FactException("hotfix list is missing");
+        var wanted = KbNumber(kb);
+        foreach (var h in list)
+        {
+            if (KbNumber(h.Id).Equals(wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>The id without surrounding blanks and without a leading "KB" (what <see cref="Kb"/> normalises), without allocating.</summary>
+    private static ReadOnlySpan<char> KbNumber(string id)
+    {
+        var t = id.AsSpan().Trim();
+        return t.StartsWith("KB", StringComparison.OrdinalIgnoreCase) ? t[2..] : t;
+    }
 
     /// <summary>True when any of <paramref name="kbs"/> is installed (a fix or anything that supersedes it).</summary>
     [ReadsFacts(Collectors.Hotfixes)]
@@ -160,15 +178,20 @@ public static class Fn
     /// <summary>SPN entries whose host part names no computer account (for example a group name): such entries cannot work.</summary>
     public static IReadOnlyList<string> SpnsNotNamingComputers(ComputerFacts source, IEnumerable<ComputerFacts> computers)
     {
-        var known = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var c in computers)
+        // The set of names is built once per directory list (rules call this once per computer: n x n otherwise).
+        var known = KnownNames.GetValue(computers, static list =>
         {
-            known.Add(c.SamAccountName.TrimEnd('$'));
-            if (c.DnsHostName is { Length: > 0 } d)
+            var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var c in list)
             {
-                known.Add(d);
+                set.Add(c.SamAccountName.TrimEnd('$'));
+                if (c.DnsHostName is { Length: > 0 } d)
+                {
+                    set.Add(d);
+                }
             }
-        }
+            return set;
+        });
         return [.. source.AllowedToDelegateTo.Where(spn =>
         {
             var parts = spn.Split('/');
@@ -180,6 +203,8 @@ public static class Fn
             return !known.Contains(host);
         })];
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IEnumerable<ComputerFacts>, HashSet<string>> KnownNames = [];
 
     /// <summary>True when RBCD on <paramref name="target"/> allows <paramref name="source"/> (by SID).</summary>
     public static bool RbcdAllows(ComputerFacts? target, ComputerFacts? source) =>

@@ -348,13 +348,20 @@ public static partial class RuleSetLoader
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
         collectInto = applicabilityDeps;
+        // Each boolean expression is also compiled to a delegate with RulesEngine's own parser (the expression RulesEngine
+        // runs): evaluation calls it directly, without the engine's per-call workflow lookup and result tree.
+        var preconditionTests = new List<Func<object[], bool>>();
+        Func<object[], bool>? whenTest = null;
         for (var i = 0; i < def.Preconditions.Count; i++)
         {
-            Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool));
+            if (Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool)) is not null)
+            {
+                preconditionTests.Add(parser.Compile<bool>(def.Preconditions[i].That, [.. reParams]));
+            }
         }
-        if (def.When is not null)
+        if (def.When is not null && Check($"{at}.when", def.When, typeof(bool)) is not null)
         {
-            Check($"{at}.when", def.When, typeof(bool));
+            whenTest = parser.Compile<bool>(def.When, [.. reParams]);
         }
         collectInto = deps;
 
@@ -379,7 +386,11 @@ public static partial class RuleSetLoader
             reParams.Add(RuleParameter.Create(name, parsed.Type));
         }
 
-        Check($"{at}.assert", def.Assert, typeof(bool));
+        Func<object[], bool>? assertTest = null;
+        if (Check($"{at}.assert", def.Assert, typeof(bool)) is not null)
+        {
+            assertTest = parser.Compile<bool>(def.Assert, [.. reParams]);
+        }
         Func<object[], object>? expected = null, actual = null;
         if (def.Expected is not null && Check($"{at}.expected", def.Expected, null) is not null)
         {
@@ -452,6 +463,9 @@ public static partial class RuleSetLoader
             PreconditionWorkflows = preconditionWorkflows,
             WhenWorkflow = whenWorkflow,
             AssertWorkflow = assertWorkflow,
+            PreconditionTests = preconditionTests,
+            WhenTest = whenTest,
+            AssertTest = assertTest!,
             Expected = expected,
             Actual = actual,
             Dependencies = deps,
