@@ -17,6 +17,8 @@ public sealed record RunSettings
     public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
     /// <summary>HTML template overriding the embedded report.html.sbn.</summary>
     public string? Template { get; init; }
+    /// <summary>Time bound of one check.</summary>
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public NightlySettings Nightly { get; init; } = new();
 }
 
@@ -77,6 +79,7 @@ public sealed class AuditRunner(CliContext ctx)
             ToolVersion = ToolVersion,
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
+            CheckTimeout = s.CheckTimeout,
         });
         results = nightly.AfterEvaluation(results, waivers, catalog);
 

@@ -69,12 +69,13 @@ internal static class Commands
         public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
         public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
+        public Option<double> CheckTimeout { get; } = new("--check-timeout") { Description = "Seconds one check (a rule on one entity) may take before it is abandoned as an error verdict (default 30).", HelpName = "SECONDS", DefaultValueFactory = _ => 30 };
         public Option<string?> Template { get; } = new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
         public NightlyOptions Nightly { get; } = new();
 
         public void AddTo(Command c)
         {
-            foreach (var o in new Option[] { Snapshot, Rules, Out, FailOn, Format, Param, Quiet, MaxInputMb, Template })
+            foreach (var o in new Option[] { Snapshot, Rules, Out, FailOn, Format, Param, Quiet, MaxInputMb, CheckTimeout, Template })
             {
                 c.Options.Add(o);
             }
@@ -122,6 +123,7 @@ internal static class Commands
                 Quiet = r.GetValue(o.Quiet),
                 MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
                 Template = r.GetValue(o.Template),
+                CheckTimeout = r.GetValue(o.CheckTimeout) is var ct && ct > 0 && ct <= 86400 ? TimeSpan.FromSeconds(ct) : throw new UsageException($"--check-timeout {ct} must be between 0 and 86400 seconds"),
                 Nightly = o.Nightly.Parse(r),
             };
             return new AuditRunner(ctx).Run(settings);

@@ -18,6 +18,8 @@ public sealed record EvaluationOptions
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
     /// <summary>Record per-rule timings (off for byte-identical golden output).</summary>
     public bool RecordTimings { get; init; } = true;
+    /// <summary>Time bound of one check (one rule on one entity): a check still running after it is an error verdict and is abandoned.</summary>
+    public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Evaluates compiled rules against a snapshot: one verdict per (rule, entity), with evidence, fail-closed.</summary>
@@ -40,26 +42,7 @@ public static class Evaluator
                 work.Add((r, e));
             }
         }
-        var verdicts = new Verdict[work.Count];
-        var ticks = new long[rules.Count];
-        // Each worker keeps its own per-rule ticks (no shared counter touched per verdict) and adds them up at the end.
-        Parallel.For(0, work.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism) },
-            () => new long[rules.Count],
-            (i, _, local) =>
-            {
-                var (r, e) = work[i];
-                var t0 = Stopwatch.GetTimestamp();
-                verdicts[i] = EvaluateOne(rules[r], e, snapshot.CollectedAt);
-                local[r] += Stopwatch.GetTimestamp() - t0;
-                return local;
-            },
-            local =>
-            {
-                for (var r = 0; r < local.Length; r++)
-                {
-                    Interlocked.Add(ref ticks[r], local[r]);
-                }
-            });
+        var verdicts = EvaluateAll(rules, work, snapshot.CollectedAt, options, out var ticks);
         var finished = options.Clock();
         var parameters = new SortedDictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
         foreach (var set in catalog.RuleSets)
@@ -126,6 +109,102 @@ public static class Evaluator
         var pending = engine.ExecuteAllRulesAsync(workflow, parameters);
         var list = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         return list[0];
+    }
+
+    /// <summary>
+    /// Evaluates every (rule, entity) on worker threads taking one check at a time. A watchdog gives each check a time
+    /// bound: a check still running after <see cref="EvaluationOptions.CheckTimeout"/> gets an error verdict, its worker is
+    /// abandoned (a .NET thread cannot be stopped) and replaced, so one runaway expression costs its time bound and one
+    /// thread, never the run. Rule expressions are allow-listed at load, so this is the second line of defence.
+    /// </summary>
+    private static Verdict[] EvaluateAll(IReadOnlyList<CompiledRule> rules, List<(int Rule, Entity Entity)> work, DateTimeOffset collectedAt, EvaluationOptions options, out long[] ticks)
+    {
+        var count = work.Count;
+        var verdicts = new Verdict?[count];
+        var startedAt = new long[count];
+        var next = -1;
+        var filled = 0;
+        using var allDone = new ManualResetEventSlim(count == 0);
+        var workerTicks = new System.Collections.Concurrent.ConcurrentQueue<long[]>();
+
+        void Fill(int i, Verdict v)
+        {
+            if (Interlocked.CompareExchange(ref verdicts[i], v, null) is null && Interlocked.Increment(ref filled) == count)
+            {
+                allDone.Set();
+            }
+        }
+
+        void Worker()
+        {
+            var local = new long[rules.Count];
+            workerTicks.Enqueue(local);
+            while (true)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= count)
+                {
+                    return;
+                }
+                var (r, e) = work[i];
+                var t0 = Stopwatch.GetTimestamp();
+                Volatile.Write(ref startedAt[i], t0);
+                Verdict v;
+                try
+                {
+                    v = EvaluateOne(rules[r], e, collectedAt);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    v = Make(rules[r], e, Outcome.Error, $"internal error evaluating this check: {ex.GetType().Name}: {ex.Message}", null, null);
+                }
+                local[r] += Stopwatch.GetTimestamp() - t0;
+                Fill(i, v);
+            }
+        }
+
+        void StartWorker() => new Thread(Worker) { IsBackground = true, Name = "audit-evaluator" }.Start();
+
+        for (var w = 0; w < Math.Max(1, Math.Min(options.MaxDegreeOfParallelism, count)); w++)
+        {
+            StartWorker();
+        }
+        var limit = (long)(options.CheckTimeout.TotalSeconds * Stopwatch.Frequency);
+        var low = 0;
+        while (!allDone.Wait(TimeSpan.FromMilliseconds(100)))
+        {
+            var now = Stopwatch.GetTimestamp();
+            var claimed = Math.Min(Volatile.Read(ref next) + 1, count);
+            for (var i = low; i < claimed; i++)
+            {
+                if (Volatile.Read(ref verdicts[i]) is not null)
+                {
+                    if (i == low)
+                    {
+                        low++;
+                    }
+                    continue;
+                }
+                var t = Volatile.Read(ref startedAt[i]);
+                if (t != 0 && now - t > limit)
+                {
+                    var (r, e) = work[i];
+                    Fill(i, Make(rules[r], e, Outcome.Error,
+                        string.Create(CultureInfo.InvariantCulture, $"evaluating {rules[r].Id} for {e.Key} took longer than the time bound of {options.CheckTimeout.TotalSeconds:0.###} s; the check was abandoned (simplify the rule's expressions or raise --check-timeout)"),
+                        null, null));
+                    StartWorker();
+                }
+            }
+        }
+        ticks = new long[rules.Count];
+        foreach (var local in workerTicks)
+        {
+            for (var r = 0; r < local.Length; r++)
+            {
+                ticks[r] += Volatile.Read(ref local[r]);
+            }
+        }
+        return verdicts!;
     }
 
     internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt)

@@ -178,4 +178,23 @@ public class EvaluatorTests
         Assert.Equal(40 * 20 + 40, results.Summary.Total);
         Assert.Equal(40 * 7, results.Summary.ByOutcome.Fail);
     }
+
+    [Fact]
+    public void A_check_running_past_its_time_bound_is_an_error_and_the_run_goes_on()
+    {
+        // Allowed members only, but cubic in the number of hotfixes: 400^3 string concatenations take seconds.
+        var slow = RuleSetText.Rule("T-SLOW-001", "host", "host.Hotfixes.Count(a => host.Hotfixes.Count(b => host.Hotfixes.Count(c => c.Id + b.Id == a.Id) > 0) > 0) == 0");
+        var quick = RuleSetText.Rule("T-QUICK-001", "host", "host.Hotfixes.Count() > 0");
+        var catalog = RuleSetText.Compile(slow, quick);
+        var hotfixes = Enumerable.Range(0, 400).Select(i => new HotfixFacts { Id = "KB" + (3000000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToList();
+        var snapshot = Facts.Snapshot(Facts.Host("A", hotfixes: hotfixes), Facts.Host("B", hotfixes: hotfixes[..1]));
+        var results = Evaluator.Evaluate(catalog, snapshot, "", new EvaluationOptions { CheckTimeout = TimeSpan.FromMilliseconds(200) });
+        var timedOut = results.Results.Single(v => v.RuleId == "T-SLOW-001" && v.Entity == "A");
+        Assert.Equal(Outcome.Error, timedOut.Outcome);
+        Assert.Contains("took longer than the time bound of 0.2 s", timedOut.Message, StringComparison.Ordinal);
+        // Every other check got its verdict; the tiny host's slow rule finished in time.
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "T-SLOW-001" && v.Entity == "B").Outcome);
+        Assert.All(results.Results.Where(v => v.RuleId == "T-QUICK-001"), v => Assert.Equal(Outcome.Pass, v.Outcome));
+        Assert.Equal(4, results.Results.Count);
+    }
 }
