@@ -46,6 +46,7 @@ public sealed class AuditRunner(CliContext ctx)
             }
         }
 
+        CheckTemplate(ctx, s.Template);
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
         using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
         var parameterFile = nightly.LoadParameterFile();
@@ -105,10 +106,26 @@ public sealed class AuditRunner(CliContext ctx)
                 throw new UsageException($"cannot write to output folder '{outRelative}': {e.Message}");
             }
         }
+        CheckTemplate(ctx, template);
         var results = ResultsLoader.Load(path, displayPath: resultsPath).Value;
         var written = OutputWriter.Write(results, formats, outDir, Template(template));
         OutputWriter.PrintConsole(ctx, results, formats.Contains("console"), quiet, written, outRelative);
         return ExitCodes.Compliant;
+    }
+
+    /// <summary>Resolves and parses a --template file up front (exit 64 if missing, 65 with its position if it does not parse).</summary>
+    public static void CheckTemplate(CliContext ctx, string? template)
+    {
+        if (template is null)
+        {
+            return;
+        }
+        var path = ctx.Env.Resolve(template);
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"--template '{template}' does not exist");
+        }
+        HtmlReportRenderer.CheckTemplate(path, template);
     }
 
     private string? Template(string? template)

@@ -97,24 +97,9 @@ internal static class Commands
         collect?.AddTo(cmd, withOut: false);
         cmd.SetAction(r =>
         {
-            var snapshot = r.GetValue(o.Snapshot);
-            if (collect is not null && collect.Requested(r))
-            {
-                if (snapshot is not null)
-                {
-                    throw new UsageException("--snapshot and collection options (--hosts, --hosts-file, --local, --directory) exclude each other: 'run' either collects a snapshot or audits a given one");
-                }
-                var outDir = r.GetValue(o.Out) ?? "out";
-                snapshot = Path.Combine(outDir, "snapshot.json");
-                var collected = new CollectRun(ctx).Run(collect.Parse(r) with { Out = snapshot });
-                if (collected is not ExitCodes.Compliant and not ExitCodes.Incomplete)
-                {
-                    return collected;
-                }
-            }
             var settings = new RunSettings
             {
-                Snapshot = snapshot,
+                Snapshot = r.GetValue(o.Snapshot),
                 Rules = r.GetValue(o.Rules) ?? [],
                 Out = r.GetValue(o.Out) ?? "out",
                 FailOn = ParseSeverity(r.GetValue(o.FailOn), "--fail-on"),
@@ -123,9 +108,26 @@ internal static class Commands
                 Quiet = r.GetValue(o.Quiet),
                 MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
                 Template = r.GetValue(o.Template),
-                CheckTimeout = r.GetValue(o.CheckTimeout) is var ct && ct > 0 && ct <= 86400 ? TimeSpan.FromSeconds(ct) : throw new UsageException($"--check-timeout {ct} must be between 0 and 86400 seconds"),
+                CheckTimeout = r.GetValue(o.CheckTimeout) is var ct && ct > 0 && ct <= 86400 ? TimeSpan.FromSeconds(ct) : throw new UsageException($"--check-timeout {ct} must be more than 0 and at most 86400 seconds"),
                 Nightly = o.Nightly.Parse(r),
             };
+            if (collect is not null && collect.Requested(r))
+            {
+                if (settings.Snapshot is not null)
+                {
+                    throw new UsageException("--snapshot and collection options (--hosts, --hosts-file, --local, --directory) exclude each other: 'run' either collects a snapshot or audits a given one");
+                }
+                var outDir = r.GetValue(o.Out) ?? "out";
+                var snapshot = Path.Combine(outDir, "snapshot.json");
+                // Every run option is checked (above) and the template parsed before any host is contacted.
+                AuditRunner.CheckTemplate(ctx, settings.Template);
+                var collected = new CollectRun(ctx).Run(collect.Parse(r) with { Out = snapshot });
+                if (collected is not ExitCodes.Compliant and not ExitCodes.Incomplete)
+                {
+                    return collected;
+                }
+                settings = settings with { Snapshot = snapshot };
+            }
             return new AuditRunner(ctx).Run(settings);
         });
         return cmd;

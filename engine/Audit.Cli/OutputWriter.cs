@@ -15,6 +15,16 @@ internal static class OutputWriter
     public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir, string? template = null)
     {
         var written = new List<string>();
+        // The HTML (the one output a custom template can break) first: if it fails, no earlier output was replaced.
+        if (formats.Contains("html"))
+        {
+            AtomicFile.Write(Path.Combine(outDir, HtmlFile), s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                HtmlReportRenderer.Render(results, w, template);
+            });
+            written.Add(HtmlFile);
+        }
         if (formats.Contains("json"))
         {
             AtomicFile.Write(Path.Combine(outDir, ResultsFile), s => JsonSerializer.Serialize(s, results, AuditJson.Options));
@@ -24,15 +34,6 @@ internal static class OutputWriter
         {
             AtomicFile.Write(Path.Combine(outDir, JUnitFile), s => JUnitRenderer.Render(results, s));
             written.Add(JUnitFile);
-        }
-        if (formats.Contains("html"))
-        {
-            AtomicFile.Write(Path.Combine(outDir, HtmlFile), s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-                HtmlReportRenderer.Render(results, w, template);
-            });
-            written.Add(HtmlFile);
         }
         return written;
     }

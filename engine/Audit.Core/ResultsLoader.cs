@@ -22,6 +22,31 @@ public static class ResultsLoader
             throw new InputException(new Diagnostic(DiagnosticCodes.UnsupportedApiVersion, DiagnosticLevel.Error,
                 $"not a results file of this version (kind '{d.Kind}', apiVersion '{d.ApiVersion}'; expected Results, {ResultsDocument.CurrentApiVersion})", loaded.DisplayPath, 1, 1));
         }
+        // What the schema cannot say: rule ids unique, and a summary that agrees with the verdicts (a hand-edited or
+        // spliced file must not render as compliant while its results fail).
+        var bag = new DiagnosticBag();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < d.Rules.Count; i++)
+        {
+            if (!seen.Add(d.Rules[i].Id))
+            {
+                var (l, c) = loaded.Positions.Position($"rules[{i}].id");
+                bag.Error(DiagnosticCodes.SchemaViolation, $"rule '{d.Rules[i].Id}' is listed twice", loaded.DisplayPath, l, c);
+            }
+        }
+        var recomputed = SummaryCalculator.Compute(d.Results, d.Run.FailOn);
+        if (recomputed.ByOutcome != d.Summary.ByOutcome || recomputed.Total != d.Summary.Total)
+        {
+            var (l, c) = loaded.Positions.Position("summary");
+            var o = recomputed.ByOutcome;
+            bag.Error(DiagnosticCodes.SchemaViolation,
+                $"summary does not match the results (the results hold {o.Fail} fail, {o.Error} error, {o.Pass} pass, {o.NotApplicable} notApplicable, {o.Waived} waived): the file was edited or spliced",
+                loaded.DisplayPath, l, c);
+        }
+        if (bag.HasErrors)
+        {
+            throw new InputException(bag.Sorted());
+        }
         return loaded;
     }
 }

@@ -126,6 +126,9 @@ public static class Evaluator
         var filled = 0;
         using var allDone = new ManualResetEventSlim(count == 0);
         var workerTicks = new System.Collections.Concurrent.ConcurrentQueue<long[]>();
+        // Once a rule has run past the bound, its remaining checks are errors at once: a runaway rule costs one time
+        // bound and one abandoned thread per worker that met it, not one per entity.
+        var timedOutOn = new string?[rules.Count];
 
         void Fill(int i, Verdict v)
         {
@@ -150,6 +153,12 @@ public static class Evaluator
                 var t0 = Stopwatch.GetTimestamp();
                 Volatile.Write(ref startedAt[i], t0);
                 Verdict v;
+                if (Volatile.Read(ref timedOutOn[r]) is { } first)
+                {
+                    Fill(i, Make(rules[r], e, Outcome.Error,
+                        string.Create(CultureInfo.InvariantCulture, $"not evaluated: {rules[r].Id} already ran past the time bound of {options.CheckTimeout.TotalSeconds:0.###} s on {first}"), null, null));
+                    continue;
+                }
                 try
                 {
                     v = EvaluateOne(rules[r], e, collectedAt);
@@ -189,6 +198,7 @@ public static class Evaluator
                 if (t != 0 && now - t > limit)
                 {
                     var (r, e) = work[i];
+                    Interlocked.CompareExchange(ref timedOutOn[r], e.Key, null);
                     Fill(i, Make(rules[r], e, Outcome.Error,
                         string.Create(CultureInfo.InvariantCulture, $"evaluating {rules[r].Id} for {e.Key} took longer than the time bound of {options.CheckTimeout.TotalSeconds:0.###} s; the check was abandoned (simplify the rule's expressions or raise --check-timeout)"),
                         null, null));

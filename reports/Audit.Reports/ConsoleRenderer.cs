@@ -58,7 +58,7 @@ public static class ConsoleRenderer
             foreach (var v in shown)
             {
                 var word = v.Outcome == Outcome.Fail ? Paint(options, "\u001b[31m", "fail ") : Paint(options, "\u001b[33m", "error");
-                output.WriteLine($"  {word} {v.RuleId} {TextSanitizer.Name(v.Entity)}: {TextSanitizer.Name(v.Message)}");
+                output.WriteLine($"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Entity)}: {TextSanitizer.Name(v.Message)}");
             }
             if (shown.Count < list.Count)
             {

@@ -55,9 +55,20 @@ public static class HtmlReportRenderer
         };
         context.PushGlobal(globals);
         context.PushOutput(new TextWriterOutput(output));
-        template.Render(context);
+        try
+        {
+            template.Render(context);
+        }
+        catch (Scriban.Syntax.ScriptRuntimeException e) when (templatePath is not null)
+        {
+            // A custom template naming a value that does not exist, and the like: the template's fault, with its position.
+            throw new InputException(new Diagnostic(DiagnosticCodes.TemplateError, DiagnosticLevel.Error, e.OriginalMessage, templatePath, e.Span.Start.Line + 1, e.Span.Start.Column + 1));
+        }
         output.Flush();
     }
+
+    /// <summary>Parses a --template file without rendering: its errors surface before any work is done.</summary>
+    public static void CheckTemplate(string templatePath, string displayPath) => Parse(File.ReadAllText(templatePath), displayPath);
 
     private static Template Parse(string text, string name)
     {

@@ -66,10 +66,19 @@ public static class JUnitRenderer
                 var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : ReportView.Family(v.RuleId);
                 var caseName = Token(v.RuleId + " " + v.Entity);
                 // Consumers drop or merge duplicate names; two VMs may share a name on one host.
-                var n = seen[caseName] = seen.GetValueOrDefault(caseName) + 1;
-                if (n > 1)
+                if (!seen.TryAdd(caseName, 1))
                 {
-                    caseName += " #" + Int(n);
+                    var n = seen[caseName];
+                    string candidate;
+                    do
+                    {
+                        n++;
+                        candidate = caseName + " #" + Int(n);
+                    }
+                    while (seen.ContainsKey(candidate));
+                    seen[caseName] = n;
+                    seen[candidate] = 1;
+                    caseName = candidate;
                 }
                 w.WriteStartElement("testcase");
                 w.WriteAttributeString("name", caseName);

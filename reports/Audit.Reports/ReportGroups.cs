@@ -45,7 +45,8 @@ public readonly record struct GroupKey(GroupKind Kind, string Name)
     public string Label => Kind switch
     {
         GroupKind.Cluster => "cluster " + Name,
-        GroupKind.Directory => "directory",
+        // Parentheses cannot occur in a host name, so no host's suite or matrix row can be mistaken for this one.
+        GroupKind.Directory => "(directory)",
         _ => Name,
     };
 }

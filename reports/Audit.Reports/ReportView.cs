@@ -45,6 +45,7 @@ public sealed class ReportView
         var s = results.Summary;
         var families = results.Rules.Select(r => r.Family).Concat(results.Results.Select(v => Family(v.RuleId)))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var familyNames = families.Select(TextSanitizer.Name).ToList();
         var familyOf = results.Rules.ToDictionary(r => r.Id, r => r.Family, StringComparer.Ordinal);
         var familyIndex = families.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
 
@@ -59,7 +60,7 @@ public sealed class ReportView
             var fam = familyOf.TryGetValue(v.RuleId, out var f) ? f : Family(v.RuleId);
             acc.Add(familyIndex[fam], v.Outcome);
         }
-        var groups = byGroup.Select((kv, i) => kv.Value.ToView(i, kv.Key, families)).ToList();
+        var groups = byGroup.Select((kv, i) => kv.Value.ToView(i, kv.Key, familyNames)).ToList();
 
         return new ReportView
         {
@@ -87,7 +88,7 @@ public sealed class ReportView
                 Iso(results.Run.FinishedAt)),
             Parameters = results.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(JsonSerializer.Serialize(p.Value)))).ToList(),
-            Families = families,
+            Families = familyNames,
             Groups = groups,
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
@@ -258,7 +259,12 @@ internal static class ReportData
                 w.WriteStringValue(g.Label);
             }
             w.WriteEndArray();
-            var familyIndex = view.Families.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
+            // Keyed by the raw family (the view shows sanitized names, in the same order).
+            var familyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var f in results.Rules.Select(r => r.Family).Concat(results.Results.Select(v => ReportView.Family(v.RuleId))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                familyIndex[f] = familyIndex.Count;
+            }
             w.WriteStartArray("rules");
             var rules = results.Rules.ToList();
             foreach (var id in results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Where(id => rules.All(r => r.Id != id)))

@@ -273,4 +273,14 @@ public sealed class RunWithCollectionTests
         Assert.NotEqual(ExitCodes.Compliant, r.ExitCode);
         Assert.DoesNotContain(results.Results, v => v.Outcome == Outcome.Pass && v.Scope == Scope.Computer);
     }
+
+    [Fact]
+    public void Run_checks_every_option_before_contacting_any_host()
+    {
+        using var dir = new TempDir();
+        // With a misspelt severity the answer is 64 (usage), not 69 (collection attempted on this platform).
+        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--hosts", "hv1", "--fail-on", "hgih", "--out", "o");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--fail-on 'hgih'", r.Err, StringComparison.Ordinal);
+    }
 }

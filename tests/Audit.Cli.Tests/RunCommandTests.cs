@@ -160,4 +160,42 @@ public class ReportCommandTests
         Assert.Contains("results.json(3,", r.Err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir.Path, "o", "report.html")));
     }
+
+    [Fact]
+    public void A_template_that_does_not_parse_stops_the_run_before_anything_is_written()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(Path.Combine(dir.Path, "bad.sbn"), "<html>\n{{ for x in }}\n</html>");
+        var r = CliRunner.Run("run", "--out", Path.Combine(dir.Path, "o"), "--template", Path.Combine(dir.Path, "bad.sbn"));
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("bad.sbn(2,", r.Err, StringComparison.Ordinal);
+        Assert.Contains("error AUD0052", r.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "o", "results.json")));
+    }
+
+    [Fact]
+    public void A_template_failing_while_rendering_is_exit_65_and_replaces_no_earlier_output()
+    {
+        using var dir = new TempDir();
+        var outDir = Path.Combine(dir.Path, "o");
+        Assert.Equal(ExitCodes.Failed, CliRunner.Run("run", "--out", outDir, "-q").ExitCode);
+        var before = File.ReadAllText(Path.Combine(outDir, "results.json"));
+        File.WriteAllText(Path.Combine(dir.Path, "strict.sbn"), "<p>{{ verdict }}</p>\n<p>{{ no_such_value }}</p>\n");
+        var r = CliRunner.Run("run", "--out", outDir, "--template", Path.Combine(dir.Path, "strict.sbn"), "--fail-on", "critical");
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("strict.sbn(2,", r.Err, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(outDir, "results.json")));
+    }
+
+    [Fact]
+    public void A_custom_template_renders_with_values_escaped()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(Path.Combine(dir.Path, "mine.sbn"), "<h1>{{ verdict_word }}</h1>{{ for g in groups }}<li>{{ g.label }}</li>{{ end }}");
+        var r = CliRunner.Run("run", "--out", Path.Combine(dir.Path, "o"), "--format", "html", "--template", Path.Combine(dir.Path, "mine.sbn"), "-q");
+        Assert.Equal(ExitCodes.Failed, r.ExitCode);
+        var html = File.ReadAllText(Path.Combine(dir.Path, "o", "report.html"));
+        Assert.StartsWith("<h1>NONCOMPLIANT</h1><li>DC1</li>", html, StringComparison.Ordinal);
+        Assert.Contains("<li>(directory)</li>", html, StringComparison.Ordinal);
+    }
 }

@@ -56,4 +56,20 @@ public class ResultsSchemaTests
         Assert.True(d.Line > 1 && d.Column > 0, d.ToString());
         Assert.Contains("outcome", d.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_summary_that_disagrees_with_the_results_is_refused()
+    {
+        var tampered = Sample() with { Summary = SummaryCalculator.Compute([], Severity.High) };
+        var e = Assert.Throws<InputException>(() => ResultsLoader.Parse(JsonSerializer.SerializeToUtf8Bytes(tampered, AuditJson.Options), "r.json"));
+        Assert.Contains(e.Diagnostics, d => d.Message.StartsWith("summary does not match the results", StringComparison.Ordinal) && d.Line > 1);
+    }
+
+    [Fact]
+    public void A_rule_listed_twice_is_refused_with_its_position()
+    {
+        var doubled = Sample() with { Rules = [.. Sample().Rules, .. Sample().Rules] };
+        var e = Assert.Throws<InputException>(() => ResultsLoader.Parse(JsonSerializer.SerializeToUtf8Bytes(doubled, AuditJson.Options), "r.json"));
+        Assert.Contains(e.Diagnostics, d => d.Message == "rule 'HV-IS-001' is listed twice" && d.Line > 1);
+    }
 }

@@ -35,6 +35,7 @@ public class ConsoleRendererTests
         Assert.DoesNotContain('\u0007', plain);
         Assert.DoesNotContain('\u202E', plain);
         Assert.Contains("esc\\u001b[31mRED", plain, StringComparison.Ordinal);
+        Assert.Contains("KB-\\u001b[2J-001", plain, StringComparison.Ordinal);
         var coloured = Render(hostile, new ConsoleOptions { Color = true, MaxPerSeverity = 0 });
         Assert.Contains("\u001b[1;31mAUDIT NONCOMPLIANT:", coloured, StringComparison.Ordinal);
         // Every escape in the coloured output is one of ours (SGR codes), none from a fact.
