@@ -143,27 +143,71 @@ public static class FastSchemaCheck
         return true;
     }
 
+    /// <summary>Per object schema: its properties by name (looked up from the reader without allocating) and the bit of each required one.</summary>
+    private sealed class ObjectShape
+    {
+        public required Dictionary<string, (JsonSchema Schema, int RequiredBit)> Properties { get; init; }
+        public required Dictionary<string, (JsonSchema Schema, int RequiredBit)>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; init; }
+        public required ulong AllRequired { get; init; }
+    }
+
+    private static readonly ConcurrentDictionary<JsonSchema, ObjectShape?> Shapes = new();
+
+    private static ObjectShape? Shape(JsonSchema s) => Shapes.GetOrAdd(s, static schema =>
+    {
+        var required = schema.RequiredProperties.Distinct(StringComparer.Ordinal).ToList();
+        if (required.Count > 64 || required.Any(r => !schema.Properties.ContainsKey(r)))
+        {
+            return null;
+        }
+        var properties = new Dictionary<string, (JsonSchema, int)>(StringComparer.Ordinal);
+        foreach (var (name, property) in schema.Properties)
+        {
+            properties[name] = (property, required.IndexOf(name));
+        }
+        return new ObjectShape
+        {
+            Properties = properties,
+            Lookup = properties.GetAlternateLookup<ReadOnlySpan<char>>(),
+            AllRequired = required.Count == 64 ? ulong.MaxValue : (1UL << required.Count) - 1,
+        };
+    });
+
     private static bool Object(ref Utf8JsonReader reader, JsonSchema s)
     {
-        var required = s.RequiredProperties;
-        var found = 0;
-        HashSet<string>? seen = required.Count > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var shape = Shape(s);
+        if (shape is null)
+        {
+            return false;
+        }
+        var found = 0UL;
+        Span<char> buffer = stackalloc char[128];
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var name = reader.GetString()!;
+            (JsonSchema Schema, int RequiredBit) property;
+            bool known;
+            if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length)
+            {
+                var length = reader.CopyString(buffer);
+                known = shape.Lookup.TryGetValue(buffer[..length], out property);
+            }
+            else
+            {
+                known = shape.Properties.TryGetValue(reader.GetString()!, out property);
+            }
             if (!reader.Read())
             {
                 return false;
             }
-            if (s.Properties.TryGetValue(name, out var property))
+            if (known)
             {
-                if (!Value(ref reader, property))
+                if (!Value(ref reader, property.Schema))
                 {
                     return false;
                 }
-                if (seen is not null && required.Contains(name) && seen.Add(name))
+                if (property.RequiredBit >= 0)
                 {
-                    found++;
+                    found |= 1UL << property.RequiredBit;
                 }
             }
             else if (!s.AllowAdditionalProperties)
@@ -182,7 +226,7 @@ public static class FastSchemaCheck
                 reader.Skip();
             }
         }
-        return found == required.Count;
+        return found == shape.AllRequired;
     }
 
     private static bool Number(ref Utf8JsonReader reader, JsonSchema s, JsonObjectType type)

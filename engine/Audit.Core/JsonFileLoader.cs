@@ -79,7 +79,6 @@ public static class JsonFileLoader
 
     public static LoadedJson<T> Parse<T>(byte[] raw, string schemaName, string displayPath)
     {
-        var sha = Hashing.Sha256(raw);
         var bytes = raw.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? raw[3..] : raw;
 
         var badUtf8 = FindInvalidUtf8(bytes);
@@ -89,38 +88,55 @@ public static class JsonFileLoader
             throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid UTF-8 byte 0x{bytes[badUtf8]:X2} at byte offset {badUtf8}", displayPath, l, c));
         }
 
-        CheckSyntax(bytes, displayPath);
-
-        // The fast check passes valid documents without building NJsonSchema's tree; anything it cannot vouch for is
-        // validated in full, which gives the positioned diagnostics.
-        if (!FastSchemaCheck.IsValid(bytes, Schema(schemaName)))
+        // Hash and deserialise on another core while this one checks syntax and schema; the value is used only when the
+        // checks pass. The fast check passes valid documents without building NJsonSchema's tree (and without a
+        // separate syntax pass: it reads every token); anything it cannot vouch for gets the full checks, which give the
+        // positioned diagnostics.
+        var background = Task.Run(() =>
         {
-            var schemaErrors = ValidateAgainstSchema(bytes, schemaName, displayPath);
-            if (schemaErrors.Count > 0)
+            var sha = Hashing.Sha256(raw);
+            try
             {
-                throw new InputException(schemaErrors);
+                return (Sha: sha, Value: JsonSerializer.Deserialize<T>(bytes, AuditJson.Options), Error: (JsonException?)null);
             }
-        }
-
+            catch (JsonException e)
+            {
+                return (Sha: sha, Value: default(T), Error: e);
+            }
+        });
         try
         {
-            var value = JsonSerializer.Deserialize<T>(bytes, AuditJson.Options)
-                ?? throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, "document is null", displayPath, 1, 1));
-            return new LoadedJson<T>(value, bytes, sha, displayPath);
+            if (!FastSchemaCheck.IsValid(bytes, Schema(schemaName)))
+            {
+                CheckSyntax(bytes, displayPath);
+                var schemaErrors = ValidateAgainstSchema(bytes, schemaName, displayPath);
+                if (schemaErrors.Count > 0)
+                {
+                    throw new InputException(schemaErrors);
+                }
+            }
         }
-        catch (JsonException e)
+        catch (InputException)
         {
-            var line = (int)(e.LineNumber ?? 0) + 1;
-            var col = (int)(e.BytePositionInLine ?? 0) + 1;
-            var msg = e.Message;
+            background.Wait();
+            throw;
+        }
+
+        var (hash, value, error) = background.GetAwaiter().GetResult();
+        if (error is not null)
+        {
+            var line = (int)(error.LineNumber ?? 0) + 1;
+            var col = (int)(error.BytePositionInLine ?? 0) + 1;
+            var msg = error.Message;
             var code = msg.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? DiagnosticCodes.DuplicateKey : DiagnosticCodes.InvalidJson;
             var cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
             if (cut > 0)
             {
                 msg = msg[..cut];
             }
-            throw new InputException(new Diagnostic(code, DiagnosticLevel.Error, $"{msg} (at {e.Path ?? "$"})", displayPath, line, col));
+            throw new InputException(new Diagnostic(code, DiagnosticLevel.Error, $"{msg} (at {error.Path ?? "$"})", displayPath, line, col));
         }
+        return new LoadedJson<T>(value ?? throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, "document is null", displayPath, 1, 1)), bytes, hash, displayPath);
     }
 
     private static void CheckSyntax(ReadOnlySpan<byte> bytes, string displayPath)

@@ -4,14 +4,16 @@ using Audit.Core;
 using Audit.Generator;
 using Audit.Rules;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Audit.Benchmarks;
 
 /// <summary>Micro benchmarks of each pipeline stage over a generated estate (100 hosts x 40 VMs by default), in process.</summary>
-[MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
-[InProcess]
+[Config(typeof(PipelineBenchmarkConfig))]
 public class PipelineBenchmarks
 {
     private byte[] _utf8 = [];
@@ -49,4 +51,24 @@ public class PipelineBenchmarks
 
     [Benchmark(Description = "evaluate")]
     public ResultsDocument Evaluate() => Evaluator.Evaluate(_catalog!, _loaded!, new EvaluationOptions { RecordTimings = false });
+}
+
+/// <summary>One short in-process job: each stage takes tens to hundreds of milliseconds, so a few single invocations are enough.</summary>
+public sealed class PipelineBenchmarkConfig : ManualConfig
+{
+    public PipelineBenchmarkConfig()
+    {
+        AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(5)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithToolchain(InProcessEmitToolchain.Instance));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddLogger(DefaultConfig.Instance.GetLoggers().ToArray());
+        AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray());
+        AddExporter(DefaultConfig.Instance.GetExporters().ToArray());
+    }
 }
