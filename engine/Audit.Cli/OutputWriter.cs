@@ -14,27 +14,30 @@ internal static class OutputWriter
 
     public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir, string? template = null)
     {
+        // Rendered in parallel to temporary files, renamed only when all succeeded: a failing (custom) template or a
+        // full disk leaves the previous report, JUnit and results together, never a mix of two runs.
+        var files = new List<(string Path, Action<Stream> Write)>();
         var written = new List<string>();
-        // The HTML (the one output a custom template can break) first: if it fails, no earlier output was replaced.
-        if (formats.Contains("html"))
-        {
-            AtomicFile.Write(Path.Combine(outDir, HtmlFile), s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-                HtmlReportRenderer.Render(results, w, template);
-            });
-            written.Add(HtmlFile);
-        }
         if (formats.Contains("json"))
         {
-            AtomicFile.Write(Path.Combine(outDir, ResultsFile), s => JsonSerializer.Serialize(s, results, AuditJson.Options));
+            files.Add((Path.Combine(outDir, ResultsFile), s => JsonSerializer.Serialize(s, results, AuditJson.Options)));
             written.Add(ResultsFile);
         }
         if (formats.Contains("junit"))
         {
-            AtomicFile.Write(Path.Combine(outDir, JUnitFile), s => JUnitRenderer.Render(results, s));
+            files.Add((Path.Combine(outDir, JUnitFile), s => JUnitRenderer.Render(results, s)));
             written.Add(JUnitFile);
         }
+        if (formats.Contains("html"))
+        {
+            files.Add((Path.Combine(outDir, HtmlFile), s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                HtmlReportRenderer.Render(results, w, template);
+            }));
+            written.Add(HtmlFile);
+        }
+        AtomicFile.WriteAll(files);
         return written;
     }
 

@@ -27,6 +27,44 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes several files as a set: each to its temporary file (in parallel), and only when every one succeeded are
+    /// they renamed over their targets. A failure in any writer leaves every target as it was.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    {
+        var temps = new string?[files.Count];
+        try
+        {
+            Parallel.For(0, files.Count, i =>
+            {
+                var full = Path.GetFullPath(files[i].Path);
+                var tmp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+                temps[i] = tmp;
+                using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                files[i].Write(fs);
+                fs.Flush(flushToDisk: true);
+            });
+        }
+        catch (AggregateException e)
+        {
+            foreach (var t in temps)
+            {
+                if (t is not null)
+                {
+                    TryDelete(t);
+                }
+            }
+            // The first writer's own exception (an InputException from a template, say), not the wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
+        for (var i = 0; i < files.Count; i++)
+        {
+            File.Move(temps[i]!, Path.GetFullPath(files[i].Path), overwrite: true);
+        }
+    }
+
     public static void WriteText(string path, string text) =>
         Write(path, s =>
         {
