@@ -186,6 +186,10 @@ internal static class Commands
                 throw new UsageException($"--param '{v}' must be name=value");
             }
             var key = v[..eq].Trim();
+            if (key.Length == 0)
+            {
+                throw new UsageException($"--param '{v}' has no name before '='");
+            }
             if (!d.TryAdd(key, v[(eq + 1)..]))
             {
                 throw new UsageException($"--param '{key}' is given twice");

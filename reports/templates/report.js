@@ -102,7 +102,7 @@
     return dl;
   }
 
-  function row(i, target, withGroup) {
+  function row(i, target) {
     var r = rows[i];
     var o = OUT[r[2]];
     var tr = el("tr", "finding o-row-" + o);
@@ -113,7 +113,7 @@
     if (r[9]) { tr.setAttribute("data-new", "true"); }
     tr.appendChild(el("td", "sev-" + r[3], r[3]));
     tr.appendChild(el("td", null, rules[r[0]][0]));
-    tr.appendChild(el("td", null, withGroup ? r[4] : r[4]));
+    tr.appendChild(el("td", null, r[4]));
     tr.appendChild(el("td", null, r[5]));
     target.appendChild(tr);
     if (open[i]) { target.appendChild(detailRow(i)); }
@@ -149,7 +149,7 @@
     if (state.page >= pages) { state.page = pages - 1; }
     var start = state.all ? 0 : state.page * PAGE;
     var end = state.all ? current.length : Math.min(current.length, start + PAGE);
-    for (var k = start; k < end; k++) { row(current[k], fresh, true); }
+    for (var k = start; k < end; k++) { row(current[k], fresh); }
     body.parentNode.replaceChild(fresh, body);
     var status = $("status");
     status.setAttribute("data-shown", String(end - start));
@@ -183,7 +183,7 @@
     thead.appendChild(head);
     table.appendChild(thead);
     var tbody = el("tbody");
-    list.forEach(function (i) { row(i, tbody, false); });
+    list.forEach(function (i) { row(i, tbody); });
     table.appendChild(tbody);
     body.appendChild(table);
   }

@@ -51,6 +51,7 @@ public class RunCommandTests
     [InlineData("run", "--fail-on", "urgent")]
     [InlineData("run", "--format", "pdf")]
     [InlineData("run", "--param", "novalue")]
+    [InlineData("run", "--param", " =1")]
     [InlineData("frobnicate")]
     public void Usage_errors_exit_64_with_one_clear_message(params string[] args)
     {
