@@ -85,7 +85,9 @@ internal static class Commands
 
     private static Command RunCommand(CliContext ctx, string name, bool snapshotRequired, string description)
     {
-        var cmd = new Command(name, description + Environment.NewLine + Environment.NewLine + CliApp.ExitCodeHelp);
+        // One line of exit codes here (the full table is in 'audit --help'), so the root command list stays readable.
+        var cmd = new Command(name, description + Environment.NewLine +
+            "Exit codes: 0 compliant, 1 a failing check at or above --fail-on, 2 incomplete (errors), 64 usage, 65 invalid input, 69 collection not possible here (see 'audit --help').");
         var o = new EvaluateOptions();
         if (snapshotRequired)
         {
