@@ -30,6 +30,10 @@ public sealed class ReportView
     public WaiversView? Waivers { get; init; }
     /// <summary>Rule selection in words; null when every rule was evaluated.</summary>
     public string? Selection { get; init; }
+    /// <summary>Raw family name -> position in <see cref="Families"/> (which holds the sanitized names, same order).</summary>
+    internal IReadOnlyDictionary<string, int> FamilyIndex { get; init; } = new Dictionary<string, int>();
+    /// <summary>For each verdict of the results, in order, the index of its group in <see cref="Groups"/>.</summary>
+    internal IReadOnlyList<int> VerdictGroups { get; init; } = [];
 
     public static string OutcomeWord(Outcome o) => o switch
     {
@@ -50,9 +54,11 @@ public sealed class ReportView
         var familyIndex = families.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
 
         var byGroup = new SortedDictionary<GroupKey, GroupAccumulator>(ReportGroups.Order);
-        foreach (var v in results.Results)
+        var keys = new GroupKey[results.Results.Count];
+        for (var i = 0; i < keys.Length; i++)
         {
-            var key = ReportGroups.Of(v);
+            var v = results.Results[i];
+            var key = keys[i] = ReportGroups.Of(v);
             if (!byGroup.TryGetValue(key, out var acc))
             {
                 byGroup[key] = acc = new GroupAccumulator(families.Count);
@@ -61,6 +67,7 @@ public sealed class ReportView
             acc.Add(familyIndex[fam], v.Outcome);
         }
         var groups = byGroup.Select((kv, i) => kv.Value.ToView(i, kv.Key, familyNames)).ToList();
+        var groupIndex = byGroup.Keys.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
 
         return new ReportView
         {
@@ -90,6 +97,8 @@ public sealed class ReportView
                 .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(JsonSerializer.Serialize(p.Value)))).ToList(),
             Families = familyNames,
             Groups = groups,
+            FamilyIndex = familyIndex,
+            VerdictGroups = Array.ConvertAll(keys, k => groupIndex[k]),
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
             Selection = results.Run.Selection is { } sel ? TextSanitizer.Name(
@@ -231,11 +240,6 @@ internal static class ReportData
     public static byte[] Build(ResultsDocument results, ReportView view)
     {
         var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        var groupIndex = new Dictionary<GroupKey, int>();
-        foreach (var g in results.Results.Select(ReportGroups.Of).Distinct().Order(ReportGroups.Order))
-        {
-            groupIndex[g] = groupIndex.Count;
-        }
         using var ms = new MemoryStream();
         // The default encoder escapes <, >, &, ', + and non-ASCII, so the JSON cannot close its <script> element.
         using (var w = new Utf8JsonWriter(ms))
@@ -259,12 +263,7 @@ internal static class ReportData
                 w.WriteStringValue(g.Label);
             }
             w.WriteEndArray();
-            // Keyed by the raw family (the view shows sanitized names, in the same order).
-            var familyIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var f in results.Rules.Select(r => r.Family).Concat(results.Results.Select(v => ReportView.Family(v.RuleId))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-            {
-                familyIndex[f] = familyIndex.Count;
-            }
+            var familyIndex = view.FamilyIndex;
             w.WriteStartArray("rules");
             var rules = results.Rules.ToList();
             foreach (var id in results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Where(id => rules.All(r => r.Id != id)))
@@ -295,11 +294,12 @@ internal static class ReportData
             w.WriteBoolean("drift", results.Drift is not null);
             // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null, new since baseline 0/1]
             w.WriteStartArray("verdicts");
-            foreach (var v in results.Results)
+            for (var i = 0; i < results.Results.Count; i++)
             {
+                var v = results.Results[i];
                 w.WriteStartArray();
                 w.WriteNumberValue(ruleIndex[v.RuleId]);
-                w.WriteNumberValue(groupIndex[ReportGroups.Of(v)]);
+                w.WriteNumberValue(view.VerdictGroups[i]);
                 w.WriteNumberValue((int)v.Outcome);
                 w.WriteStringValue(v.Severity.Name());
                 w.WriteStringValue(TextSanitizer.Name(v.Entity));
