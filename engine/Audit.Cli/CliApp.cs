@@ -112,21 +112,6 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironm
         }
     }
 
-    /// <summary>Neutralises control characters (terminal escape injection) in text that may carry fact strings.</summary>
-    public static string Sanitize(string text)
-    {
-        var sb = new System.Text.StringBuilder(text.Length);
-        foreach (var ch in text)
-        {
-            if (char.IsControl(ch) && ch != '\n' && ch != '\t')
-            {
-                sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(ch);
-            }
-        }
-        return sb.ToString();
-    }
+    /// <summary>Neutralises control characters (terminal escape injection) and bidi overrides in text that may carry fact strings.</summary>
+    public static string Sanitize(string text) => Audit.Reports.TextSanitizer.Display(text);
 }
