@@ -46,7 +46,7 @@ public sealed class AuditRunner(CliContext ctx)
             }
         }
 
-        CheckTemplate(ctx, s.Template);
+        var templatePath = CheckTemplate(ctx, s.Template);
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
         using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
         var parameterFile = nightly.LoadParameterFile();
@@ -84,7 +84,7 @@ public sealed class AuditRunner(CliContext ctx)
         });
         results = nightly.AfterEvaluation(results, waivers, catalog);
 
-        var written = OutputWriter.Write(results, s.Formats, outDir, Template(s.Template));
+        var written = OutputWriter.Write(results, s.Formats, outDir, templatePath);
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
         nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
         return results.Summary.ExitCode;
@@ -106,19 +106,20 @@ public sealed class AuditRunner(CliContext ctx)
                 throw new UsageException($"cannot write to output folder '{outRelative}': {e.Message}");
             }
         }
-        CheckTemplate(ctx, template);
+        var templatePath = CheckTemplate(ctx, template);
         var results = ResultsLoader.Load(path, displayPath: resultsPath).Value;
-        var written = OutputWriter.Write(results, formats, outDir, Template(template));
+        var written = OutputWriter.Write(results, formats, outDir, templatePath);
         OutputWriter.PrintConsole(ctx, results, formats.Contains("console"), quiet, written, outRelative);
         return ExitCodes.Compliant;
     }
 
     /// <summary>Resolves and parses a --template file up front (exit 64 if missing, 65 with its position if it does not parse).</summary>
-    public static void CheckTemplate(CliContext ctx, string? template)
+    /// <returns>The template's full path, or null for the embedded one.</returns>
+    public static string? CheckTemplate(CliContext ctx, string? template)
     {
         if (template is null)
         {
-            return;
+            return null;
         }
         var path = ctx.Env.Resolve(template);
         if (!File.Exists(path))
@@ -126,16 +127,7 @@ public sealed class AuditRunner(CliContext ctx)
             throw new UsageException($"--template '{template}' does not exist");
         }
         HtmlReportRenderer.CheckTemplate(path, template);
-    }
-
-    private string? Template(string? template)
-    {
-        if (template is null)
-        {
-            return null;
-        }
-        var path = ctx.Env.Resolve(template);
-        return File.Exists(path) ? path : throw new UsageException($"--template '{template}' does not exist");
+        return path;
     }
 
     /// <summary>audit diff OLD NEW: the drift between two results files, as text, new failures first.</summary>
