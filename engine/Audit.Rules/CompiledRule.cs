@@ -71,8 +71,5 @@ public sealed class CompiledRule
         return ReferenceEquals(set, Dependencies) ? _sortedDependencies ??= Sort(set) : Sort(set);
     }
 
-    /// <summary>Factories making RulesEngine parameters typed as declared (not by runtime type), once per input/let.</summary>
-    internal IReadOnlyList<Func<object?, RulesEngine.Models.RuleParameter>> ParameterFactories { get; init; } = [];
-
     public string Id => Definition.Id;
 }

@@ -85,13 +85,8 @@ public static class Evaluator
     {
         foreach (var rule in catalog.Rules)
         {
-            var ps = rule.ParameterFactories.Count;
-            var typed = new RuleParameter[ps];
-            var decls = rule.Inputs.Select(i => (i.Name, i.Type)).Concat(rule.Lets.Select(l => (l.Name, l.Type))).ToList();
-            for (var i = 0; i < ps; i++)
-            {
-                typed[i] = RuleParameter.Create(decls[i].Name, decls[i].Type);
-            }
+            var typed = rule.Inputs.Select(i => RuleParameter.Create(i.Name, i.Type))
+                .Concat(rule.Lets.Select(l => RuleParameter.Create(l.Name, l.Type))).ToArray();
             foreach (var (workflow, _) in rule.PreconditionWorkflows)
             {
                 _ = Run(catalog.Engine, workflow, typed[..rule.Inputs.Count]);

@@ -1,6 +1,5 @@
 using System.Linq.Dynamic.Core.Exceptions;
 using System.Linq.Expressions;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Audit.Core;
@@ -438,7 +437,6 @@ public static partial class RuleSetLoader
         var assertWorkflow = $"{def.Id}:assert";
         workflows.Add(new Workflow { WorkflowName = assertWorkflow, Rules = [new Rule { RuleName = "assert", Expression = def.Assert, RuleExpressionType = RuleExpressionType.LambdaExpression }] });
 
-        var allDecls = inputs.Concat(lets.Select(l => new InputDeclaration(l.Name, l.Type, false, false, "let"))).ToList();
         return new CompiledRule
         {
             Definition = def,
@@ -471,7 +469,6 @@ public static partial class RuleSetLoader
             Dependencies = deps,
             ApplicabilityDependencies = applicabilityDeps,
             ReferencedInputs = referenced,
-            ParameterFactories = [.. allDecls.Select(d => ParameterFactory(d.Name, d.Type))],
         };
     }
 
@@ -499,17 +496,6 @@ public static partial class RuleSetLoader
             e = e.InnerException;
         }
         return null;
-    }
-
-    private static readonly MethodInfo CreateTyped = typeof(RuleParameter).GetMethods(BindingFlags.Public | BindingFlags.Static)
-        .Single(m => m.Name == nameof(RuleParameter.Create) && m.IsGenericMethodDefinition);
-
-    /// <summary>A factory making a RulesEngine parameter typed as declared (RulesEngine otherwise types by runtime value, and null has none).</summary>
-    private static Func<object?, RuleParameter> ParameterFactory(string name, Type type)
-    {
-        var value = Expression.Parameter(typeof(object), "value");
-        var body = Expression.Call(CreateTyped.MakeGenericMethod(type), Expression.Constant(name), Expression.Convert(value, type));
-        return Expression.Lambda<Func<object?, RuleParameter>>(body, value).Compile();
     }
 
     internal static string Display(string path)
