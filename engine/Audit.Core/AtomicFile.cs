@@ -6,26 +6,7 @@ namespace Audit.Core;
 /// <summary>Writes a file completely or not at all: to a temporary file beside it, flushed, then renamed over the target.</summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
-    {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full) ?? ".";
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
-    }
+    public static void Write(string path, Action<Stream> write) => WriteAll([(path, write)]);
 
     /// <summary>
     /// Writes several files as a set: each to its temporary file (in parallel), and only when every one succeeded are
@@ -59,9 +40,21 @@ public static class AtomicFile
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
             throw;
         }
-        for (var i = 0; i < files.Count; i++)
+        var moved = 0;
+        try
         {
-            File.Move(temps[i]!, Path.GetFullPath(files[i].Path), overwrite: true);
+            for (; moved < files.Count; moved++)
+            {
+                File.Move(temps[moved]!, Path.GetFullPath(files[moved].Path), overwrite: true);
+            }
+        }
+        catch
+        {
+            foreach (var t in temps.Skip(moved))
+            {
+                TryDelete(t!);
+            }
+            throw;
         }
     }
 
