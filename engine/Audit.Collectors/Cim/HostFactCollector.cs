@@ -31,6 +31,22 @@ public sealed class HostCollectionContext(ICimSession session, CancellationToken
     internal void ClearNotes() => _notes.Clear();
 
     public Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string wql) => Session.QueryAsync(cimNamespace, wql, CancellationToken);
+
+    /// <summary>
+    /// The first query of a collector whose namespace or class may be absent: absent means the fact family is
+    /// unsupported on this host ("{namespace} is absent ({code}): {absentBecause}"), not an error.
+    /// </summary>
+    public async Task<IReadOnlyList<CimRecord>> QueryOrUnsupportedAsync(string cimNamespace, string wql, string absentBecause)
+    {
+        try
+        {
+            return await QueryAsync(cimNamespace, wql).ConfigureAwait(false);
+        }
+        catch (CimException e) when (e.Code is CimErrorCode.InvalidNamespace or CimErrorCode.InvalidClass)
+        {
+            throw new FactCollectionException(CollectionState.Unsupported, $"{cimNamespace} is absent ({e.Code}): {absentBecause}", (int)e.Code);
+        }
+    }
 }
 
 /// <summary>A collector's own verdict on its family: unsupported with a reason, or an error with a message.</summary>

@@ -15,15 +15,7 @@ public sealed class LiveMigrationCollector : IHostFactCollector
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
         const string ns = CimNamespaces.Virtualization;
-        IReadOnlyList<CimRecord> settings;
-        try
-        {
-            settings = await context.QueryAsync(ns, SettingsQuery).ConfigureAwait(false);
-        }
-        catch (CimException e) when (e.Code is CimErrorCode.InvalidNamespace or CimErrorCode.InvalidClass)
-        {
-            throw new FactCollectionException(CollectionState.Unsupported, $"{ns} is absent ({e.Code}): Hyper-V role not installed or OS older than 2012", (int)e.Code);
-        }
+        var settings = await context.QueryOrUnsupportedAsync(ns, SettingsQuery, "Hyper-V role not installed or OS older than 2012").ConfigureAwait(false);
         var s = settings.FirstOrNull() ?? throw new FactCollectionException(CollectionState.Error, "Msvm_VirtualSystemMigrationServiceSettingData returned no instance");
         var networks = (await context.QueryAsync(ns, NetworksQuery).ConfigureAwait(false))
             .Select(n => new MigrationNetworkFacts
@@ -78,15 +70,7 @@ public sealed class ScheduledTaskCollector : IHostFactCollector
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
         const string ns = CimNamespaces.TaskScheduler;
-        IReadOnlyList<CimRecord> tasks;
-        try
-        {
-            tasks = await context.QueryAsync(ns, Query).ConfigureAwait(false);
-        }
-        catch (CimException e) when (e.Code is CimErrorCode.InvalidNamespace or CimErrorCode.InvalidClass)
-        {
-            throw new FactCollectionException(CollectionState.Unsupported, $"{ns} is absent ({e.Code}): the ScheduledTasks CIM provider needs Windows Server 2012 or later", (int)e.Code);
-        }
+        var tasks = await context.QueryOrUnsupportedAsync(ns, Query, "the ScheduledTasks CIM provider needs Windows Server 2012 or later").ConfigureAwait(false);
         var task = tasks.FirstOrNull();
         if (task is null)
         {
@@ -161,15 +145,7 @@ public sealed class SmbCollector : IHostFactCollector
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
         const string ns = CimNamespaces.Smb;
-        IReadOnlyList<CimRecord> config;
-        try
-        {
-            config = await context.QueryAsync(ns, ConfigQuery).ConfigureAwait(false);
-        }
-        catch (CimException e) when (e.Code is CimErrorCode.InvalidNamespace or CimErrorCode.InvalidClass)
-        {
-            throw new FactCollectionException(CollectionState.Unsupported, $"{ns} is absent ({e.Code}): the SMB CIM provider needs Windows Server 2012 or later", (int)e.Code);
-        }
+        var config = await context.QueryOrUnsupportedAsync(ns, ConfigQuery, "the SMB CIM provider needs Windows Server 2012 or later").ConfigureAwait(false);
         var c = config.FirstOrNull() ?? throw new FactCollectionException(CollectionState.Error, "MSFT_SmbServerConfiguration returned no instance");
         var multichannel = c.GetBool("EnableMultiChannel");
         var smb1 = c.GetBool("EnableSMB1Protocol");

@@ -29,16 +29,7 @@ public sealed class VmCollector : IHostFactCollector
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
         const string ns = CimNamespaces.Virtualization;
-        IReadOnlyList<CimRecord> vms;
-        try
-        {
-            vms = await context.QueryAsync(ns, VmQuery).ConfigureAwait(false);
-        }
-        catch (CimException e) when (e.Code is CimErrorCode.InvalidNamespace or CimErrorCode.InvalidClass)
-        {
-            throw new FactCollectionException(CollectionState.Unsupported,
-                $"{ns} is absent ({e.Code}): Hyper-V role not installed, or Windows Server 2008 R2 (only root/virtualization v1)", (int)e.Code);
-        }
+        var vms = await context.QueryOrUnsupportedAsync(ns, VmQuery, "Hyper-V role not installed, or Windows Server 2008 R2 (only root/virtualization v1)").ConfigureAwait(false);
         var settings = await context.QueryAsync(ns, SettingsQuery).ConfigureAwait(false);
         var kvp = await context.QueryAsync(ns, KvpQuery).ConfigureAwait(false);
         var disks = await context.QueryAsync(ns, DiskQuery).ConfigureAwait(false);
