@@ -72,4 +72,15 @@ public sealed class CompiledRule
     }
 
     public string Id => Definition.Id;
+
+    private MessageTemplate?[]? _messages;
+
+    /// <summary>The rule's messages split once into text and placeholders: fail, pass, notApplicable, then each precondition's otherwise (null where absent).</summary>
+    internal MessageTemplate?[] Messages => _messages ??=
+    [
+        MessageTemplate.Parse(Definition.Message, Lets),
+        Definition.PassMessage is { } pass ? MessageTemplate.Parse(pass, Lets) : null,
+        Definition.NotApplicableMessage is { } na ? MessageTemplate.Parse(na, Lets) : null,
+        .. PreconditionWorkflows.Select(p => MessageTemplate.Parse(p.Otherwise, Lets)),
+    ];
 }

@@ -236,14 +236,13 @@ public static class Evaluator
                 _ => entity.Values.GetValueOrDefault(name),
             };
         }
-        // Applicability sees the inputs only.
-        var inputs = n == values.Length ? values : values[..n];
+        // Applicability sees the inputs only: its delegates read the first n slots by position (the let slots are still empty).
         for (var p = 0; p < rule.PreconditionTests.Count; p++)
         {
             bool holds;
             try
             {
-                holds = rule.PreconditionTests[p](inputs!);
+                holds = rule.PreconditionTests[p](values!);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -251,7 +250,7 @@ public static class Evaluator
             }
             if (!holds)
             {
-                return Make(rule, entity, Outcome.NotApplicable, Fill(rule.PreconditionWorkflows[p].Otherwise, rule, entity, null, null, values), null, null);
+                return Make(rule, entity, Outcome.NotApplicable, rule.Messages[3 + p]!.Fill(rule, entity, null, null, values), null, null);
             }
         }
 
@@ -260,7 +259,7 @@ public static class Evaluator
             bool applies;
             try
             {
-                applies = rule.WhenTest(inputs!);
+                applies = rule.WhenTest(values!);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -268,7 +267,7 @@ public static class Evaluator
             }
             if (!applies)
             {
-                var msg = rule.Definition.NotApplicableMessage is { } na ? Fill(na, rule, entity, null, null, values) : "not applicable";
+                var msg = rule.Messages[2] is { } na ? na.Fill(rule, entity, null, null, values) : "not applicable";
                 return Make(rule, entity, Outcome.NotApplicable, msg, null, null);
             }
         }
@@ -282,7 +281,7 @@ public static class Evaluator
         {
             try
             {
-                values[n + i] = rule.Lets[i].Evaluate(values[..(n + i)]!);
+                values[n + i] = rule.Lets[i].Evaluate(values!);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -309,10 +308,10 @@ public static class Evaluator
         }
         if (passed)
         {
-            var msg = rule.Definition.PassMessage is { } pm ? Fill(pm, rule, entity, expected, actual, values) : $"{rule.Definition.Title}: compliant";
+            var msg = rule.Messages[1] is { } pm ? pm.Fill(rule, entity, expected, actual, values) : $"{rule.Definition.Title}: compliant";
             return Make(rule, entity, Outcome.Pass, msg, expected, actual);
         }
-        return Make(rule, entity, Outcome.Fail, Fill(rule.Definition.Message, rule, entity, expected, actual, values), expected, actual);
+        return Make(rule, entity, Outcome.Fail, rule.Messages[0]!.Fill(rule, entity, expected, actual, values), expected, actual);
     }
 
     /// <summary>Fail closed: a rule reading a fact whose collection failed, or a required input that is absent, gets error (or notApplicable when the family is unsupported there).</summary>
@@ -407,29 +406,6 @@ public static class Evaluator
         {
             return quiet ? null : $"(could not evaluate: {Explain(e)})";
         }
-    }
-
-    private static string Fill(string template, CompiledRule rule, Entity entity, string? expected, string? actual, object?[] values) =>
-        RuleSetLoader.Placeholder().Replace(template, m => m.Groups[1].Value switch
-        {
-            "expected" => expected ?? "(none)",
-            "actual" => actual ?? "(none)",
-            "entity" => entity.Key,
-            "host" => entity.Host ?? "(none)",
-            "title" => rule.Definition.Title,
-            var name => LetValue(rule, values, name),
-        });
-
-    private static string LetValue(CompiledRule rule, object?[] values, string name)
-    {
-        for (var i = 0; i < rule.Lets.Count; i++)
-        {
-            if (rule.Lets[i].Name == name)
-            {
-                return Format(values[rule.Inputs.Count + i]);
-            }
-        }
-        return "{" + name + "}";
     }
 
     /// <summary>Evidence as text: lists joined with ", ", versions and numbers invariant, null and empty as "(none)".</summary>
