@@ -34,13 +34,12 @@ public static class HtmlReportRenderer
         var view = ReportView.Build(results);
         var script = Resource("templates/report.js");
         var style = Resource("templates/report.css");
-        var data = ReportData.Build(results, view);
 
         var globals = new ScriptObject();
         globals.Import(view, renamer: StandardMemberRenamer.Default);
         globals["style"] = new RawHtml(style);
         globals["script"] = new RawHtml(script);
-        globals["data_json"] = new RawHtml(Encoding.UTF8.GetString(data));
+        globals["data_json"] = new StreamedHtml(stream => ReportData.Write(results, view, stream));
         globals["csp"] = $"default-src 'none'; script-src '{Hash(script)}'; style-src '{Hash(style)}'; img-src 'none'; connect-src 'none'; font-src 'none'; base-uri 'none'; form-action 'none'";
 
         var context = new EscapingTemplateContext
@@ -98,6 +97,31 @@ public sealed record RawHtml(string Value)
     public override string ToString() => Value;
 }
 
+/// <summary>
+/// Markup the renderer produces at the point of output (the findings data block, tens of MiB for a large estate): written
+/// straight to the output's stream when it is a UTF-8 <see cref="StreamWriter"/>, never held as one string there.
+/// </summary>
+public sealed class StreamedHtml(Action<Stream> write)
+{
+    public void WriteTo(TextWriter output)
+    {
+        if (output is StreamWriter { Encoding: UTF8Encoding } sw)
+        {
+            sw.Flush();
+            write(sw.BaseStream);
+            return;
+        }
+        output.Write(ToString());
+    }
+
+    public override string ToString()
+    {
+        using var ms = new MemoryStream();
+        write(ms);
+        return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
+    }
+}
+
 /// <summary>Scriban has no automatic escaping: this context HTML-encodes every value an expression writes.</summary>
 public sealed class EscapingTemplateContext : TemplateContext
 {
@@ -106,6 +130,18 @@ public sealed class EscapingTemplateContext : TemplateContext
         if (textAsObject is RawHtml raw)
         {
             Write(raw.Value);
+            return this;
+        }
+        if (textAsObject is StreamedHtml streamed)
+        {
+            if (Output is TextWriterOutput direct)
+            {
+                streamed.WriteTo(direct.Writer);
+            }
+            else
+            {
+                Write(streamed.ToString());
+            }
             return this;
         }
         var text = textAsObject is string s ? s : ObjectToString(textAsObject!) ?? "";

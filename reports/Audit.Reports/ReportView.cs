@@ -237,12 +237,26 @@ public sealed record CellView(string Family, string Outcome, string Word, int Co
 /// <summary>Compact table data for the findings table, embedded as JSON and rendered by the page's script with textContent only.</summary>
 internal static class ReportData
 {
+    /// <summary>
+    /// Strings are written by the relaxed encoder (non-ASCII as UTF-8, quotes and controls escaped) through a stream that
+    /// turns every &lt;, &gt; and &amp; into \u003c, \u003e, \u0026. Those bytes occur in JSON only inside strings, so the
+    /// result is the same JSON, and it cannot close its &lt;script&gt; element or open a comment.
+    /// </summary>
+    private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] Build(ResultsDocument results, ReportView view)
     {
-        var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         using var ms = new MemoryStream();
-        // The default encoder escapes <, >, &, ', + and non-ASCII, so the JSON cannot close its <script> element.
-        using (var w = new Utf8JsonWriter(ms))
+        Write(results, view, ms);
+        return ms.ToArray();
+    }
+
+    /// <summary>Writes the data block straight to <paramref name="destination"/> (tens of MiB for a large estate: no intermediate copy).</summary>
+    public static void Write(ResultsDocument results, ReportView view, Stream destination)
+    {
+        var ruleIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var safe = new ScriptSafeStream(destination);
+        using (var w = new Utf8JsonWriter(safe, Options))
         {
             w.WriteStartObject();
             w.WriteStartArray("outcomes");
@@ -327,7 +341,6 @@ internal static class ReportData
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        return ms.ToArray();
     }
 
     private static void WriteNullable(Utf8JsonWriter w, string? s)
@@ -341,4 +354,47 @@ internal static class ReportData
             w.WriteStringValue(TextSanitizer.Display(s));
         }
     }
+}
+
+/// <summary>
+/// Write-only pass-through that replaces the bytes &lt; &gt; &amp; with JSON escapes. Sound for UTF-8 JSON: those ASCII bytes
+/// never occur inside a multi-byte sequence, and outside strings JSON has none of them.
+/// </summary>
+internal sealed class ScriptSafeStream(Stream inner) : Stream
+{
+    private static readonly System.Buffers.SearchValues<byte> Unsafe = System.Buffers.SearchValues.Create("<>&"u8);
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var i = buffer.IndexOfAny(Unsafe);
+            if (i < 0)
+            {
+                inner.Write(buffer);
+                return;
+            }
+            inner.Write(buffer[..i]);
+            inner.Write(buffer[i] switch
+            {
+                (byte)'<' => "\\u003c"u8,
+                (byte)'>' => "\\u003e"u8,
+                _ => "\\u0026"u8,
+            });
+            buffer = buffer[(i + 1)..];
+        }
+    }
+
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

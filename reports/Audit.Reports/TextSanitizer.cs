@@ -11,14 +11,24 @@ namespace Audit.Reports;
 /// </summary>
 public static class TextSanitizer
 {
+    /// <summary>Every character the loop below may replace (surrogates included: pairs are kept there, lone ones are not).</summary>
+    private static readonly System.Buffers.SearchValues<char> Suspects = System.Buffers.SearchValues.Create(Candidates(keepNewlines: false));
+    private static readonly System.Buffers.SearchValues<char> SuspectsKeepingNewlines = System.Buffers.SearchValues.Create(Candidates(keepNewlines: true));
+
     public static string Display(string? text, bool keepNewlines = true)
     {
         if (string.IsNullOrEmpty(text))
         {
             return text ?? "";
         }
+        // Nearly every string is clean: one vectorised scan decides, and the text is returned as is.
+        var first = text.AsSpan().IndexOfAny(keepNewlines ? SuspectsKeepingNewlines : Suspects);
+        if (first < 0)
+        {
+            return text;
+        }
         StringBuilder? sb = null;
-        for (var i = 0; i < text.Length; i++)
+        for (var i = first; i < text.Length; i++)
         {
             var ch = text[i];
             var replace = false;
@@ -59,6 +69,20 @@ public static class TextSanitizer
 
     /// <summary>Single-line form for names and identifiers: newlines and tabs made visible too.</summary>
     public static string Name(string? text) => Display(text, keepNewlines: false);
+
+    private static string Candidates(bool keepNewlines)
+    {
+        var sb = new StringBuilder();
+        for (var c = 0; c <= 0xFFFF; c++)
+        {
+            var ch = (char)c;
+            if ((char.IsControl(ch) && !(keepNewlines && ch is '\n' or '\t')) || IsBidiControl(ch) || char.IsSurrogate(ch) || ch is '\uFFFE' or '\uFFFF')
+            {
+                sb.Append(ch);
+            }
+        }
+        return sb.ToString();
+    }
 
     private static bool IsBidiControl(char ch) => ch is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }
