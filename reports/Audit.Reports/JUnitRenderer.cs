@@ -60,7 +60,8 @@ public static class JUnitRenderer
             Property(w, "audit.group.kind", group.Key.Kind.ToString().ToLowerInvariant());
             w.WriteEndElement();
 
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            var seen = new Dictionary<string, int>(verdicts.Count, StringComparer.Ordinal);
+            var classnames = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var v in verdicts)
             {
                 var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : ReportView.Family(v.RuleId);
@@ -82,29 +83,32 @@ public static class JUnitRenderer
                 }
                 w.WriteStartElement("testcase");
                 w.WriteAttributeString("name", caseName);
-                w.WriteAttributeString("classname", "audit." + Segment(group.Key.Label) + "." + Segment(family));
+                if (!classnames.TryGetValue(family, out var classname))
+                {
+                    classnames[family] = classname = "audit." + Segment(group.Key.Label) + "." + Segment(family);
+                }
+                w.WriteAttributeString("classname", classname);
                 w.WriteAttributeString("time", "0");
-                var text = Evidence(v, rule);
                 switch (v.Outcome)
                 {
                     case Outcome.Fail:
                         w.WriteStartElement("failure");
                         w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}" + (v.Waiver is { Expired: true } x ? $" (waiver expired {x.Expires:yyyy-MM-dd})" : "")));
                         w.WriteAttributeString("type", v.Severity.Name());
-                        w.WriteString(text);
+                        WriteEvidence(w, v, rule);
                         w.WriteEndElement();
                         break;
                     case Outcome.Error:
                         w.WriteStartElement("error");
                         w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}"));
                         w.WriteAttributeString("type", "evaluation-error");
-                        w.WriteString(text);
+                        WriteEvidence(w, v, rule);
                         w.WriteEndElement();
                         break;
                     case Outcome.NotApplicable:
                         w.WriteStartElement("skipped");
                         w.WriteAttributeString("message", Clean("not applicable: " + v.Message));
-                        w.WriteString(text);
+                        WriteEvidence(w, v, rule);
                         w.WriteEndElement();
                         break;
                     case Outcome.Waived:
@@ -112,7 +116,7 @@ public static class JUnitRenderer
                         w.WriteAttributeString("message", Clean(v.Waiver is { } wv
                             ? $"waived until {wv.Expires:yyyy-MM-dd} by {wv.Owner}{(wv.Ticket is null ? "" : " (" + wv.Ticket + ")")}: {wv.Justification}"
                             : "waived"));
-                        w.WriteString(text);
+                        WriteEvidence(w, v, rule);
                         w.WriteEndElement();
                         break;
                     default:
@@ -128,25 +132,34 @@ public static class JUnitRenderer
         w.WriteEndDocument();
     }
 
-    private static string Evidence(Verdict v, RuleInfo? rule)
+    /// <summary>The evidence block of a test case, written piece by piece (no string per verdict), each piece cleaned.</summary>
+    private static void WriteEvidence(XmlWriter w, Verdict v, RuleInfo? rule)
     {
-        var sb = new StringBuilder();
-        sb.Append("rule: ").Append(v.RuleId).Append(rule is null ? "" : " " + rule.Title).Append('\n');
-        sb.Append("severity: ").Append(v.Severity.Name()).Append('\n');
-        sb.Append("entity: ").Append(v.Entity).Append('\n');
-        sb.Append("message: ").Append(v.Message).Append('\n');
-        sb.Append("expected: ").Append(v.Expected ?? "(none)").Append('\n');
-        sb.Append("actual: ").Append(v.Actual ?? "(none)").Append('\n');
-        if (v.Waiver is { } w)
+        void Line(string label, string? value, string? more = null)
         {
-            sb.Append("waiver: ").Append(w.Expired ? "expired " : "").Append(w.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-                .Append(", owner ").Append(w.Owner).Append(w.Ticket is null ? "" : ", ticket " + w.Ticket).Append(": ").Append(w.Justification).Append('\n');
+            w.WriteString(label);
+            w.WriteString(Clean(value));
+            if (more is not null)
+            {
+                w.WriteString(Clean(more));
+            }
+            w.WriteString("\n");
+        }
+        Line("rule: ", v.RuleId, rule is null ? null : " " + rule.Title);
+        Line("severity: ", v.Severity.Name());
+        Line("entity: ", v.Entity);
+        Line("message: ", v.Message);
+        Line("expected: ", v.Expected ?? "(none)");
+        Line("actual: ", v.Actual ?? "(none)");
+        if (v.Waiver is { } wv)
+        {
+            Line("waiver: ", (wv.Expired ? "expired " : "") + wv.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+                + ", owner " + wv.Owner + (wv.Ticket is null ? "" : ", ticket " + wv.Ticket) + ": " + wv.Justification);
         }
         if (rule?.Remediation is { Length: > 0 } fix && v.Outcome is Outcome.Fail or Outcome.Error)
         {
-            sb.Append("remediation: ").Append(fix).Append('\n');
+            Line("remediation: ", fix);
         }
-        return Clean(sb.ToString());
     }
 
     private static string SuiteOut(List<Verdict> verdicts)
@@ -173,7 +186,12 @@ public static class JUnitRenderer
     /// <summary>xs:token values (names): one line, no leading/trailing or repeated spaces, never empty.</summary>
     public static string Token(string? text)
     {
-        var s = string.Join(' ', TextSanitizer.Name(text).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var name = TextSanitizer.Name(text);
+        if (name.Length > 0 && name[0] != ' ' && name[^1] != ' ' && !name.Contains("  ", StringComparison.Ordinal))
+        {
+            return name;
+        }
+        var s = string.Join(' ', name.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         return s.Length == 0 ? "(unnamed)" : s;
     }
 
