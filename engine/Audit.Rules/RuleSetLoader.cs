@@ -3,7 +3,6 @@ using System.Linq.Expressions;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Audit.Core;
-using RulesEngine.ExpressionBuilders;
 using RulesEngine.Models;
 
 namespace Audit.Rules;
@@ -110,7 +109,7 @@ public static partial class RuleSetLoader
         var sets = new List<LoadedRuleSet>();
         var rules = new List<CompiledRule>();
         var workflows = new List<Workflow>();
-        var parser = new RuleExpressionParser(Settings());
+        var parser = new ExpressionCompiler(Settings());
         foreach (var doc in docs)
         {
             var set = BindValues(doc, options, usedOverrides, usedFileKeys, bag);
@@ -277,7 +276,7 @@ public static partial class RuleSetLoader
         };
     }
 
-    private static CompiledRule? CompileRule(LoadedJson<RuleSetDocument> doc, LoadedRuleSet set, int index, RuleExpressionParser parser, DiagnosticBag bag, List<Workflow> workflows)
+    private static CompiledRule? CompileRule(LoadedJson<RuleSetDocument> doc, LoadedRuleSet set, int index, ExpressionCompiler parser, DiagnosticBag bag, List<Workflow> workflows)
     {
         var def = doc.Value.Rules[index];
         var at = $"rules[{index}]";
@@ -300,19 +299,19 @@ public static partial class RuleSetLoader
         var baseParams = inputs.Select(i => Expression.Parameter(i.Type, i.Name)).ToList();
         var inputSet = new HashSet<ParameterExpression>(baseParams);
         var allParams = new List<ParameterExpression>(baseParams);
-        var reParams = inputs.Select(i => RuleParameter.Create(i.Name, i.Type)).ToList();
-        var deps = new HashSet<(string, string)>();
+                var deps = new HashSet<(string, string)>();
         var applicabilityDeps = new HashSet<(string, string)>();
         var collectInto = deps;
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(inputs.Select(i => i.Name), StringComparer.OrdinalIgnoreCase);
 
-        Expression? Check(string path, string expression, Type? returnType)
+        (Expression Body, ParameterExpression[] Parameters)? Check(string path, string expression, Type? returnType)
         {
             Expression parsed;
+            ParameterExpression[] parameters = [.. allParams];
             try
             {
-                parsed = parser.Parse(expression, [.. allParams], returnType);
+                parsed = parser.Parse(expression, parameters, returnType);
             }
             catch (Exception e)
             {
@@ -342,25 +341,25 @@ public static partial class RuleSetLoader
             }
             collectInto.UnionWith(guard.Dependencies);
             referenced.UnionWith(guard.ReferencedInputs);
-            return parsed;
+            return (parsed, parameters);
         }
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
         collectInto = applicabilityDeps;
-        // Each boolean expression is also compiled to a delegate with RulesEngine's own parser (the expression RulesEngine
+        // Each expression is also compiled, as checked, to a delegate (the expression the RulesEngine workflows hold)
         // runs): evaluation calls it directly, without the engine's per-call workflow lookup and result tree.
         var preconditionTests = new List<Func<object[], bool>>();
         Func<object[], bool>? whenTest = null;
         for (var i = 0; i < def.Preconditions.Count; i++)
         {
-            if (Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool)) is not null)
+            if (Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool)) is { } parsed)
             {
-                preconditionTests.Add(parser.Compile<bool>(def.Preconditions[i].That, [.. reParams]));
+                preconditionTests.Add(ExpressionCompiler.Compile<bool>(parsed.Body, parsed.Parameters));
             }
         }
-        if (def.When is not null && Check($"{at}.when", def.When, typeof(bool)) is not null)
+        if (def.When is not null && Check($"{at}.when", def.When, typeof(bool)) is { } parsedWhen)
         {
-            whenTest = parser.Compile<bool>(def.When, [.. reParams]);
+            whenTest = ExpressionCompiler.Compile<bool>(parsedWhen.Body, parsedWhen.Parameters);
         }
         collectInto = deps;
 
@@ -379,25 +378,24 @@ public static partial class RuleSetLoader
             {
                 continue;
             }
-            var compiled = parser.Compile<object>(expression, [.. reParams]);
-            lets.Add(new CompiledLet(name, parsed.Type, compiled));
-            allParams.Add(Expression.Parameter(parsed.Type, name));
-            reParams.Add(RuleParameter.Create(name, parsed.Type));
+            var compiled = ExpressionCompiler.Compile<object>(parsed.Value.Body, parsed.Value.Parameters);
+            lets.Add(new CompiledLet(name, parsed.Value.Body.Type, compiled));
+            allParams.Add(Expression.Parameter(parsed.Value.Body.Type, name));
         }
 
         Func<object[], bool>? assertTest = null;
-        if (Check($"{at}.assert", def.Assert, typeof(bool)) is not null)
+        if (Check($"{at}.assert", def.Assert, typeof(bool)) is { } parsedAssert)
         {
-            assertTest = parser.Compile<bool>(def.Assert, [.. reParams]);
+            assertTest = ExpressionCompiler.Compile<bool>(parsedAssert.Body, parsedAssert.Parameters);
         }
         Func<object[], object>? expected = null, actual = null;
-        if (def.Expected is not null && Check($"{at}.expected", def.Expected, null) is not null)
+        if (def.Expected is not null && Check($"{at}.expected", def.Expected, null) is { } parsedExpected)
         {
-            expected = parser.Compile<object>(def.Expected, [.. reParams]);
+            expected = ExpressionCompiler.Compile<object>(parsedExpected.Body, parsedExpected.Parameters);
         }
-        if (def.Actual is not null && Check($"{at}.actual", def.Actual, null) is not null)
+        if (def.Actual is not null && Check($"{at}.actual", def.Actual, null) is { } parsedActual)
         {
-            actual = parser.Compile<object>(def.Actual, [.. reParams]);
+            actual = ExpressionCompiler.Compile<object>(parsedActual.Body, parsedActual.Parameters);
         }
 
         var allowedPlaceholders = new HashSet<string>(BuiltInPlaceholders.Concat(def.Let.Keys), StringComparer.Ordinal);
