@@ -2,37 +2,38 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using NJsonSchema;
 
 namespace Audit.Core;
 
 /// <summary>
 /// A fast yes/no schema check straight over the UTF-8 bytes (Utf8JsonReader), for the draft-04 subset our schemas use
-/// (type, enum, properties, required, additionalProperties, items, $ref, oneOf, minLength/maxLength, minimum/maximum,
-/// pattern, format date-time), read from the same NJsonSchema object model, so schema/ stays the single source.
+/// (type, enum, properties, required, additionalProperties, items, minItems, $ref to #/definitions, oneOf,
+/// minLength/maxLength, minimum/maximum, pattern, format date-time). The schema text in schema/ is read with
+/// System.Text.Json into plain nodes once, so schema/ stays the single source and a valid document (the usual, large
+/// case) touches neither NJsonSchema nor Newtonsoft: loading those cold costs more than checking 80 MB.
 /// <para>
-/// It answers only "valid" or "not known to be valid": a valid document (the usual, large case) never builds the
-/// Newtonsoft tree NJsonSchema needs; anything else is validated by NJsonSchema as before, which then gives the
-/// diagnostics with line and column. So the check must be sound (never valid where NJsonSchema finds an error); it is
-/// stricter where in doubt, and a schema using any keyword outside the subset is never checked fast.
+/// It answers only "valid" or "not known to be valid": anything else is validated by NJsonSchema as before, which then
+/// gives the diagnostics with line and column. So the check must be sound (never valid where NJsonSchema finds an
+/// error; the soundness fuzz tests compare the two); it is stricter where in doubt, and a schema using any keyword
+/// outside the subset is never checked fast.
 /// </para>
 /// </summary>
 public static class FastSchemaCheck
 {
-    private static readonly ConcurrentDictionary<JsonSchema, bool> SupportedCache = new();
-    private static readonly ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Node?> Compiled = new(StringComparer.Ordinal);
 
-    /// <summary>True when the document certainly satisfies the schema; false when it may not (or the schema is outside the subset).</summary>
-    public static bool IsValid(ReadOnlySpan<byte> utf8, JsonSchema schema)
+    /// <summary>True when the document certainly satisfies the embedded schema <paramref name="schemaName"/>; false when it may not (or the schema is outside the subset).</summary>
+    public static bool IsValid(ReadOnlySpan<byte> utf8, string schemaName)
     {
-        if (!Supported(schema))
+        var root = Compiled.GetOrAdd(schemaName, static n => Node.Compile(JsonFileLoader.SchemaText(n)));
+        if (root is null)
         {
             return false;
         }
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonFileLoader.MaxDepth });
         try
         {
-            return reader.Read() && Value(ref reader, schema) && !reader.Read();
+            return reader.Read() && Value(ref reader, root) && !reader.Read();
         }
         catch (JsonException)
         {
@@ -40,52 +41,274 @@ public static class FastSchemaCheck
         }
     }
 
-    /// <summary>Whether every schema reachable from <paramref name="root"/> uses only keywords this check implements.</summary>
-    public static bool Supported(JsonSchema root) => SupportedCache.GetOrAdd(root, static r =>
+    /// <summary>Whether the embedded schema uses only keywords this check implements.</summary>
+    public static bool Supported(string schemaName) => Compiled.GetOrAdd(schemaName, static n => Node.Compile(JsonFileLoader.SchemaText(n))) is not null;
+
+    [Flags]
+    private enum Types
     {
-        var seen = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<JsonSchema>();
-        stack.Push(r);
-        while (stack.Count > 0)
+        Any = 0,
+        Null = 1,
+        Boolean = 2,
+        Integer = 4,
+        Number = 8,
+        String = 16,
+        Array = 32,
+        Object = 64,
+    }
+
+    /// <summary>One schema object, its keywords as plain fields.</summary>
+    private sealed class Node
+    {
+        public Types Types;
+        /// <summary>Allowed string values (null for JSON null); <see cref="EnumOther"/> when it lists anything else (then never vouched for).</summary>
+        public HashSet<string>? Enum;
+        public bool EnumNull;
+        public bool EnumOther;
+        public Node[] OneOf = [];
+        public Dictionary<string, (Node Node, int RequiredBit)>? Properties;
+        public Dictionary<string, (Node Node, int RequiredBit)>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+        public ulong AllRequired;
+        /// <summary>A required property the schema does not declare (or more than 64): left to NJsonSchema.</summary>
+        public bool RequiredUnchecked;
+        public bool AllowAdditional = true;
+        public Node? Additional;
+        public Node? Items;
+        public int? MinItems;
+        public int? MinLength;
+        public int? MaxLength;
+        public Regex? Pattern;
+        public bool DateTime;
+        public decimal? Minimum;
+        public decimal? Maximum;
+        /// <summary>For $ref: the definition it points at (resolved after all definitions exist).</summary>
+        public Node? Target;
+
+        public Node Actual => Target is null ? this : Target.Actual;
+
+        private static readonly HashSet<string> Ignored = new(StringComparer.Ordinal) { "$schema", "id", "title", "description", "definitions", "default", "examples" };
+
+        /// <summary>The root node, or null when the schema uses a keyword (or a form of one) outside the subset.</summary>
+        public static Node? Compile(string schemaText)
         {
-            var s = stack.Pop().ActualSchema;
-            if (!seen.Add(s))
+            using var doc = JsonDocument.Parse(schemaText);
+            var definitions = new Dictionary<string, Node>(StringComparer.Ordinal);
+            var refs = new List<(Node Node, string Name)>();
+            var rootElement = doc.RootElement;
+            if (rootElement.TryGetProperty("definitions", out var defs))
             {
-                continue;
+                if (defs.ValueKind != JsonValueKind.Object)
+                {
+                    return null;
+                }
+                foreach (var d in defs.EnumerateObject())
+                {
+                    definitions[d.Name] = new Node();
+                }
+                foreach (var d in defs.EnumerateObject())
+                {
+                    if (!Fill(definitions[d.Name], d.Value, refs))
+                    {
+                        return null;
+                    }
+                }
             }
-            if (s.AllOf.Count > 0 || s.AnyOf.Count > 0 || s.Not is not null || s.Items.Count > 0 || s.PatternProperties.Count > 0
-                || s.MinProperties > 0 || s.MaxProperties > 0 || s.MinItems > 0 || s.MaxItems > 0 || s.UniqueItems || s.MultipleOf is not null
-                || s.IsExclusiveMinimum || s.IsExclusiveMaximum || s.ExclusiveMinimum is not null || s.ExclusiveMaximum is not null
-                || s.DictionaryKey is not null || s.Discriminator is not null
-                || (s.Format is not null && s.Format != "date-time"))
+            var root = new Node();
+            if (!Fill(root, rootElement, refs))
+            {
+                return null;
+            }
+            foreach (var (node, name) in refs)
+            {
+                if (!definitions.TryGetValue(name, out var target))
+                {
+                    return null;
+                }
+                node.Target = target;
+            }
+            // A cycle of bare references has no actual schema.
+            foreach (var (node, _) in refs)
+            {
+                var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+                for (var n = node; n.Target is not null; n = n.Target)
+                {
+                    if (!seen.Add(n))
+                    {
+                        return null;
+                    }
+                }
+            }
+            return root;
+        }
+
+        private static bool Fill(Node node, JsonElement e, List<(Node, string)> refs)
+        {
+            if (e.ValueKind != JsonValueKind.Object)
             {
                 return false;
             }
-            foreach (var p in s.Properties.Values)
+            if (e.TryGetProperty("$ref", out var r))
             {
-                stack.Push(p);
+                // Only a bare local reference (annotations aside): siblings of $ref are read differently by validators.
+                const string prefix = "#/definitions/";
+                if (r.ValueKind != JsonValueKind.String || r.GetString() is not { } target || !target.StartsWith(prefix, StringComparison.Ordinal)
+                    || e.EnumerateObject().Any(p => p.Name is not ("$ref" or "description" or "title")))
+                {
+                    return false;
+                }
+                refs.Add((node, target[prefix.Length..]));
+                return true;
             }
-            foreach (var o in s.OneOf)
+            List<string>? required = null;
+            foreach (var p in e.EnumerateObject())
             {
-                stack.Push(o);
+                var v = p.Value;
+                var ok = p.Name switch
+                {
+                    "type" => TypesOf(v, out node.Types),
+                    "enum" => EnumOf(v, node),
+                    "oneOf" => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0 && Children(v, refs, out node.OneOf),
+                    "properties" => v.ValueKind == JsonValueKind.Object,
+                    "required" => v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
+                        && (required = [.. v.EnumerateArray().Select(x => x.GetString()!).Distinct(StringComparer.Ordinal)]) is not null,
+                    "additionalProperties" => v.ValueKind switch
+                    {
+                        JsonValueKind.True => true,
+                        JsonValueKind.False => !(node.AllowAdditional = false),
+                        JsonValueKind.Object => Fill(node.Additional = new Node(), v, refs),
+                        _ => false,
+                    },
+                    "items" => v.ValueKind == JsonValueKind.Object && Fill(node.Items = new Node(), v, refs),
+                    "minItems" => Count(v, out node.MinItems),
+                    "minLength" => Count(v, out node.MinLength),
+                    "maxLength" => Count(v, out node.MaxLength),
+                    "minimum" => Limit(v, out node.Minimum),
+                    "maximum" => Limit(v, out node.Maximum),
+                    "pattern" => v.ValueKind == JsonValueKind.String && (node.Pattern = new Regex(v.GetString()!)) is not null,
+                    "format" => v.ValueKind == JsonValueKind.String && (node.DateTime = v.GetString() == "date-time"),
+                    _ => Ignored.Contains(p.Name),
+                };
+                if (!ok)
+                {
+                    return false;
+                }
             }
-            if (s.Item is not null)
+            if (e.TryGetProperty("properties", out var props))
             {
-                stack.Push(s.Item);
+                required ??= [];
+                node.Properties = new Dictionary<string, (Node, int)>(StringComparer.Ordinal);
+                foreach (var p in props.EnumerateObject())
+                {
+                    var child = new Node();
+                    if (!Fill(child, p.Value, refs))
+                    {
+                        return false;
+                    }
+                    node.Properties[p.Name] = (child, required.IndexOf(p.Name));
+                }
+                node.Lookup = node.Properties.GetAlternateLookup<ReadOnlySpan<char>>();
             }
-            if (s.AdditionalPropertiesSchema is not null)
+            if (required is { Count: > 0 })
             {
-                stack.Push(s.AdditionalPropertiesSchema);
+                node.RequiredUnchecked = required.Count > 64 || node.Properties is null || required.Any(x => !node.Properties.ContainsKey(x));
+                node.AllRequired = required.Count >= 64 ? ulong.MaxValue : (1UL << required.Count) - 1;
             }
+            return true;
         }
-        return true;
-    });
+
+        private static bool Children(JsonElement array, List<(Node, string)> refs, out Node[] nodes)
+        {
+            nodes = [.. array.EnumerateArray().Select(_ => new Node())];
+            var i = 0;
+            foreach (var item in array.EnumerateArray())
+            {
+                if (!Fill(nodes[i++], item, refs))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool TypesOf(JsonElement v, out Types types)
+        {
+            types = Types.Any;
+            var names = v.ValueKind switch
+            {
+                JsonValueKind.String => [v.GetString()!],
+                JsonValueKind.Array when v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) => v.EnumerateArray().Select(x => x.GetString()!).ToList(),
+                _ => null,
+            };
+            if (names is null or { Count: 0 })
+            {
+                return false;
+            }
+            foreach (var n in names)
+            {
+                var t = n switch
+                {
+                    "null" => Types.Null,
+                    "boolean" => Types.Boolean,
+                    "integer" => Types.Integer,
+                    "number" => Types.Number,
+                    "string" => Types.String,
+                    "array" => Types.Array,
+                    "object" => Types.Object,
+                    _ => Types.Any,
+                };
+                if (t == Types.Any)
+                {
+                    return false;
+                }
+                types |= t;
+            }
+            return true;
+        }
+
+        private static bool EnumOf(JsonElement v, Node node)
+        {
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                return false;
+            }
+            node.Enum = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var x in v.EnumerateArray())
+            {
+                switch (x.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        node.Enum.Add(x.GetString()!);
+                        break;
+                    case JsonValueKind.Null:
+                        node.EnumNull = true;
+                        break;
+                    default:
+                        // Numbers, booleans and containers in enums are not used by our schemas: let NJsonSchema decide.
+                        node.EnumOther = true;
+                        break;
+                }
+            }
+            return true;
+        }
+
+        private static bool Count(JsonElement v, out int? value)
+        {
+            value = v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= 0 ? n : null;
+            return value is not null;
+        }
+
+        private static bool Limit(JsonElement v, out decimal? value)
+        {
+            value = v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var d) ? d : null;
+            return value is not null;
+        }
+    }
 
     /// <summary>Checks the value the reader is on and leaves the reader on its last token.</summary>
-    private static bool Value(ref Utf8JsonReader reader, JsonSchema schema)
+    private static bool Value(ref Utf8JsonReader reader, Node node)
     {
-        var s = schema.ActualSchema;
-        if (s.OneOf.Count > 0)
+        var s = node.Actual;
+        if (s.OneOf.Length > 0)
         {
             var matches = 0;
             foreach (var branch in s.OneOf)
@@ -101,82 +324,54 @@ public static class FastSchemaCheck
                 return false;
             }
         }
-        if (s.Enumeration.Count > 0 && !InEnum(ref reader, s.Enumeration))
+        if (s.Enum is not null && !InEnum(ref reader, s))
         {
             return false;
         }
-        var type = s.Type;
+        var type = s.Types;
         switch (reader.TokenType)
         {
             case JsonTokenType.Null:
-                return type == JsonObjectType.None || type.HasFlag(JsonObjectType.Null);
+                return type == Types.Any || type.HasFlag(Types.Null);
             case JsonTokenType.True:
             case JsonTokenType.False:
-                return type == JsonObjectType.None || type.HasFlag(JsonObjectType.Boolean);
+                return type == Types.Any || type.HasFlag(Types.Boolean);
             case JsonTokenType.Number:
                 return Number(ref reader, s, type);
             case JsonTokenType.String:
-                return (type == JsonObjectType.None || type.HasFlag(JsonObjectType.String)) && String(ref reader, s);
+                return (type == Types.Any || type.HasFlag(Types.String)) && String(ref reader, s);
             case JsonTokenType.StartArray:
-                if (type != JsonObjectType.None && !type.HasFlag(JsonObjectType.Array))
+                if (type != Types.Any && !type.HasFlag(Types.Array))
                 {
                     return false;
                 }
+                var count = 0;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (s.Item is not null ? !Value(ref reader, s.Item) : !Skip(ref reader))
+                    count++;
+                    if (s.Items is not null)
                     {
-                        return false;
+                        if (!Value(ref reader, s.Items))
+                        {
+                            return false;
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
                     }
                 }
-                return true;
+                return s.MinItems is not { } min || count >= min;
             case JsonTokenType.StartObject:
-                return (type == JsonObjectType.None || type.HasFlag(JsonObjectType.Object)) && Object(ref reader, s);
+                return (type == Types.Any || type.HasFlag(Types.Object)) && Object(ref reader, s);
             default:
                 return false;
         }
     }
 
-    private static bool Skip(ref Utf8JsonReader reader)
+    private static bool Object(ref Utf8JsonReader reader, Node s)
     {
-        reader.Skip();
-        return true;
-    }
-
-    /// <summary>Per object schema: its properties by name (looked up from the reader without allocating) and the bit of each required one.</summary>
-    private sealed class ObjectShape
-    {
-        public required Dictionary<string, (JsonSchema Schema, int RequiredBit)> Properties { get; init; }
-        public required Dictionary<string, (JsonSchema Schema, int RequiredBit)>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; init; }
-        public required ulong AllRequired { get; init; }
-    }
-
-    private static readonly ConcurrentDictionary<JsonSchema, ObjectShape?> Shapes = new();
-
-    private static ObjectShape? Shape(JsonSchema s) => Shapes.GetOrAdd(s, static schema =>
-    {
-        var required = schema.RequiredProperties.Distinct(StringComparer.Ordinal).ToList();
-        if (required.Count > 64 || required.Any(r => !schema.Properties.ContainsKey(r)))
-        {
-            return null;
-        }
-        var properties = new Dictionary<string, (JsonSchema, int)>(StringComparer.Ordinal);
-        foreach (var (name, property) in schema.Properties)
-        {
-            properties[name] = (property, required.IndexOf(name));
-        }
-        return new ObjectShape
-        {
-            Properties = properties,
-            Lookup = properties.GetAlternateLookup<ReadOnlySpan<char>>(),
-            AllRequired = required.Count == 64 ? ulong.MaxValue : (1UL << required.Count) - 1,
-        };
-    });
-
-    private static bool Object(ref Utf8JsonReader reader, JsonSchema s)
-    {
-        var shape = Shape(s);
-        if (shape is null)
+        if (s.RequiredUnchecked)
         {
             return false;
         }
@@ -184,16 +379,19 @@ public static class FastSchemaCheck
         Span<char> buffer = stackalloc char[128];
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            (JsonSchema Schema, int RequiredBit) property;
-            bool known;
-            if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length)
+            (Node Node, int RequiredBit) property = default;
+            var known = false;
+            if (s.Properties is not null)
             {
-                var length = reader.CopyString(buffer);
-                known = shape.Lookup.TryGetValue(buffer[..length], out property);
-            }
-            else
-            {
-                known = shape.Properties.TryGetValue(reader.GetString()!, out property);
+                if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length)
+                {
+                    var length = reader.CopyString(buffer);
+                    known = s.Lookup.TryGetValue(buffer[..length], out property);
+                }
+                else
+                {
+                    known = s.Properties.TryGetValue(reader.GetString()!, out property);
+                }
             }
             if (!reader.Read())
             {
@@ -201,7 +399,7 @@ public static class FastSchemaCheck
             }
             if (known)
             {
-                if (!Value(ref reader, property.Schema))
+                if (!Value(ref reader, property.Node!))
                 {
                     return false;
                 }
@@ -210,13 +408,13 @@ public static class FastSchemaCheck
                     found |= 1UL << property.RequiredBit;
                 }
             }
-            else if (!s.AllowAdditionalProperties)
+            else if (!s.AllowAdditional)
             {
                 return false;
             }
-            else if (s.AdditionalPropertiesSchema is not null)
+            else if (s.Additional is not null)
             {
-                if (!Value(ref reader, s.AdditionalPropertiesSchema))
+                if (!Value(ref reader, s.Additional))
                 {
                     return false;
                 }
@@ -226,13 +424,13 @@ public static class FastSchemaCheck
                 reader.Skip();
             }
         }
-        return found == shape.AllRequired;
+        return found == s.AllRequired;
     }
 
-    private static bool Number(ref Utf8JsonReader reader, JsonSchema s, JsonObjectType type)
+    private static bool Number(ref Utf8JsonReader reader, Node s, Types type)
     {
         var isInteger = !reader.HasValueSequence && reader.ValueSpan.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
-        if (type != JsonObjectType.None && !type.HasFlag(JsonObjectType.Number) && !(isInteger && type.HasFlag(JsonObjectType.Integer)))
+        if (type != Types.Any && !type.HasFlag(Types.Number) && !(isInteger && type.HasFlag(Types.Integer)))
         {
             return false;
         }
@@ -252,9 +450,9 @@ public static class FastSchemaCheck
         return (s.Minimum is not { } min || value >= min) && (s.Maximum is not { } max || value <= max);
     }
 
-    private static bool String(ref Utf8JsonReader reader, JsonSchema s)
+    private static bool String(ref Utf8JsonReader reader, Node s)
     {
-        if (s.MinLength is null && s.MaxLength is null && s.Pattern is null && s.Format is null)
+        if (s.MinLength is null && s.MaxLength is null && s.Pattern is null && !s.DateTime)
         {
             return true;
         }
@@ -263,28 +461,21 @@ public static class FastSchemaCheck
         {
             return false;
         }
-        if (s.Pattern is { } pattern && !Patterns.GetOrAdd(pattern, static p => new Regex(p)).IsMatch(value))
+        if (s.Pattern is { } pattern && !pattern.IsMatch(value))
         {
             return false;
         }
         // Strict ISO 8601 with offset; NJsonSchema is more lenient, so this only sends odd dates to the full validator.
-        return s.Format is not "date-time" || DateTimeOffset.TryParseExact(value, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
+        return !s.DateTime || DateTimeOffset.TryParseExact(value, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out _);
     }
 
     private static readonly string[] IsoFormats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
-    private static bool InEnum(ref Utf8JsonReader reader, ICollection<object?> values)
+    private static bool InEnum(ref Utf8JsonReader reader, Node s) => reader.TokenType switch
     {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Null:
-                return values.Contains(null);
-            case JsonTokenType.String:
-                var text = reader.GetString();
-                return values.Any(v => v is string sv && string.Equals(sv, text, StringComparison.Ordinal));
-            default:
-                // Numbers, booleans and containers in enums are not used by our schemas: let NJsonSchema decide.
-                return false;
-        }
-    }
+        JsonTokenType.Null => s.EnumNull,
+        JsonTokenType.String => s.Enum!.Contains(reader.GetString()!),
+        // Numbers, booleans and containers: let NJsonSchema decide.
+        _ => false,
+    };
 }

@@ -106,7 +106,7 @@ public static class JsonFileLoader
         });
         try
         {
-            if (!FastSchemaCheck.IsValid(bytes, Schema(schemaName)))
+            if (!FastSchemaCheck.IsValid(bytes, schemaName))
             {
                 CheckSyntax(bytes, displayPath);
                 var schemaErrors = ValidateAgainstSchema(bytes, schemaName, displayPath);
