@@ -67,7 +67,11 @@ public static class FastSchemaCheck
         public bool EnumOther;
         public Node[] OneOf = [];
         public Dictionary<string, (Node Node, int RequiredBit)>? Properties;
-        public Dictionary<string, (Node Node, int RequiredBit)>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+        /// <summary>The declared property names as UTF-8, in schema order (documents usually follow it), with their entries.</summary>
+        public byte[][] Names = [];
+        public (Node Node, int RequiredBit)[] Entries = [];
+        /// <summary>The enum's string values as UTF-8.</summary>
+        public byte[][] EnumUtf8 = [];
         public ulong AllRequired;
         /// <summary>A required property the schema does not declare (or more than 64): left to NJsonSchema.</summary>
         public bool RequiredUnchecked;
@@ -206,7 +210,8 @@ public static class FastSchemaCheck
                     }
                     node.Properties[p.Name] = (child, required.IndexOf(p.Name));
                 }
-                node.Lookup = node.Properties.GetAlternateLookup<ReadOnlySpan<char>>();
+                node.Names = [.. node.Properties.Keys.Select(System.Text.Encoding.UTF8.GetBytes)];
+                node.Entries = [.. node.Properties.Values];
             }
             if (required is { Count: > 0 })
             {
@@ -277,7 +282,10 @@ public static class FastSchemaCheck
                 switch (x.ValueKind)
                 {
                     case JsonValueKind.String:
-                        node.Enum.Add(x.GetString()!);
+                        if (node.Enum.Add(x.GetString()!))
+                        {
+                            node.EnumUtf8 = [.. node.EnumUtf8, System.Text.Encoding.UTF8.GetBytes(x.GetString()!)];
+                        }
                         break;
                     case JsonValueKind.Null:
                         node.EnumNull = true;
@@ -376,21 +384,33 @@ public static class FastSchemaCheck
             return false;
         }
         var found = 0UL;
-        Span<char> buffer = stackalloc char[128];
+        var names = s.Names;
+        var next = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             (Node Node, int RequiredBit) property = default;
             var known = false;
-            if (s.Properties is not null)
+            if (names.Length > 0)
             {
-                if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= buffer.Length)
+                if (!reader.HasValueSequence && !reader.ValueIsEscaped)
                 {
-                    var length = reader.CopyString(buffer);
-                    known = s.Lookup.TryGetValue(buffer[..length], out property);
+                    // Documents written from the models list properties in schema order: start at the one after the last match.
+                    var name = reader.ValueSpan;
+                    for (var k = 0; k < names.Length; k++)
+                    {
+                        var j = next + k < names.Length ? next + k : next + k - names.Length;
+                        if (name.SequenceEqual(names[j]))
+                        {
+                            property = s.Entries[j];
+                            known = true;
+                            next = j + 1 < names.Length ? j + 1 : 0;
+                            break;
+                        }
+                    }
                 }
                 else
                 {
-                    known = s.Properties.TryGetValue(reader.GetString()!, out property);
+                    known = s.Properties!.TryGetValue(reader.GetString()!, out property);
                 }
             }
             if (!reader.Read())
@@ -471,10 +491,22 @@ public static class FastSchemaCheck
 
     private static readonly string[] IsoFormats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
+    private static bool InEnum(ref Utf8JsonReader reader, byte[][] values)
+    {
+        foreach (var v in values)
+        {
+            if (reader.ValueTextEquals(v))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static bool InEnum(ref Utf8JsonReader reader, Node s) => reader.TokenType switch
     {
         JsonTokenType.Null => s.EnumNull,
-        JsonTokenType.String => s.Enum!.Contains(reader.GetString()!),
+        JsonTokenType.String => InEnum(ref reader, s.EnumUtf8),
         // Numbers, booleans and containers: let NJsonSchema decide.
         _ => false,
     };

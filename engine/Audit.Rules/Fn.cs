@@ -171,9 +171,12 @@ public static class Fn
     /// <summary>Required SPNs (see <see cref="RequiredSpns"/>) missing from the source account's msDS-AllowedToDelegateTo (case-insensitive, as the KDC matches).</summary>
     public static IReadOnlyList<string> MissingSpns(ComputerFacts source, HostFacts target, IEnumerable<string> services)
     {
-        var have = new HashSet<string>(source.AllowedToDelegateTo.Select(s => s.Trim()), StringComparer.OrdinalIgnoreCase);
+        // Built once per source account: a host is the source of every other host of its cluster.
+        var have = DelegationSets.GetValue(source, static s => new HashSet<string>(s.AllowedToDelegateTo.Select(x => x.Trim()), StringComparer.OrdinalIgnoreCase));
         return [.. RequiredSpns(target, services).Where(s => !have.Contains(s))];
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ComputerFacts, HashSet<string>> DelegationSets = [];
 
     /// <summary>SPN entries whose host part names no computer account (for example a group name): such entries cannot work.</summary>
     public static IReadOnlyList<string> SpnsNotNamingComputers(ComputerFacts source, IEnumerable<ComputerFacts> computers)
