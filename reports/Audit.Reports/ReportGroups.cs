@@ -20,7 +20,7 @@ public static class ReportGroups
     /// <summary>Hosts first (by name), then clusters, then the directory: a stable order.</summary>
     public static IComparer<GroupKey> Order { get; } = Comparer<GroupKey>.Create((a, b) =>
     {
-        var k = a.Kind.CompareTo(b.Kind);
+        var k = ((int)a.Kind).CompareTo((int)b.Kind);
         return k != 0 ? k : StringComparer.OrdinalIgnoreCase.Compare(a.Name, b.Name) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
     });
 

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 namespace Audit.Benchmarks;
 
 /// <summary>
-/// <c>--whole-run [--sizes 10,100,1000,2500] [--vms-per-host 40] [--seed 1] [--dir artifacts/bench] [--rules rules] [--no-process]</c>:
+/// <c>--whole-run [--sizes 10,100,1000,2500] [--vms-per-host 40] [--seed 1] [--dir artifacts/bench] [--rules rules] [--no-process] [--repeat 3]</c>:
 /// the pipeline stage by stage per estate size (see <see cref="WholeRun"/>). Anything else goes to BenchmarkDotNet
 /// (e.g. <c>--filter *</c>) for the micro benchmarks in <see cref="PipelineBenchmarks"/>.
 /// </summary>
@@ -16,6 +16,10 @@ public static class Program
         {
             var rules = args.Length >= 4 && args[2] == "--rules" ? args[3] : WholeRun.FindUp("rules");
             return WholeRun.Measure(args[1], rules);
+        }
+        if (args.Length >= 2 && args[0] == "--floor")
+        {
+            return WholeRun.Floor(args[1]);
         }
         if (args.Contains("--whole-run"))
         {
@@ -32,6 +36,7 @@ public static class Program
                     "--dir" => o with { Dir = Path.GetFullPath(Next()) },
                     "--rules" => o with { Rules = Path.GetFullPath(Next()) },
                     "--no-process" => o with { Process = false },
+                    "--repeat" => o with { Repeat = int.Parse(Next(), CultureInfo.InvariantCulture) },
                     _ => throw new ArgumentException($"unknown option {args[i]}"),
                 };
             }
