@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Xml;
 using Audit.Core;
 
 namespace Audit.Reports;
@@ -22,33 +21,31 @@ public static class JUnitRenderer
 
     public static void Render(ResultsDocument results, Stream output)
     {
-        var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), NewLineChars = "\n", CheckCharacters = true };
-        using var w = XmlWriter.Create(output, settings);
+        using var w = new XmlOut(output);
         var timestamp = results.Run.StartedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         var rules = results.Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
         var groups = results.Results.GroupBy(ReportGroups.Of).OrderBy(g => g.Key, ReportGroups.Order).ToList();
 
-        w.WriteStartDocument();
         // No attributes on <testsuites>: the windyroad schema allows none, and consumers total the suites themselves.
-        w.WriteStartElement("testsuites");
+        w.StartElement("testsuites");
         var id = 0;
         foreach (var group in groups)
         {
             var verdicts = group.OrderBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity, StringComparer.Ordinal).ToList();
             var name = Token(group.Key.Label);
-            w.WriteStartElement("testsuite");
-            w.WriteAttributeString("name", name);
-            w.WriteAttributeString("package", "audit." + Segment(group.Key.Label));
-            w.WriteAttributeString("id", Int(id++));
-            w.WriteAttributeString("timestamp", timestamp);
-            w.WriteAttributeString("hostname", name);
-            w.WriteAttributeString("tests", Int(verdicts.Count));
-            w.WriteAttributeString("failures", Int(verdicts.Count(v => v.Outcome == Outcome.Fail)));
-            w.WriteAttributeString("errors", Int(verdicts.Count(v => v.Outcome == Outcome.Error)));
-            w.WriteAttributeString("skipped", Int(verdicts.Count(v => v.Outcome is Outcome.NotApplicable or Outcome.Waived)));
-            w.WriteAttributeString("time", "0");
+            w.StartElement("testsuite");
+            w.Attribute("name", name);
+            w.Attribute("package", "audit." + Segment(group.Key.Label));
+            w.Attribute("id", Int(id++));
+            w.Attribute("timestamp", timestamp);
+            w.Attribute("hostname", name);
+            w.Attribute("tests", Int(verdicts.Count));
+            w.Attribute("failures", Int(verdicts.Count(v => v.Outcome == Outcome.Fail)));
+            w.Attribute("errors", Int(verdicts.Count(v => v.Outcome == Outcome.Error)));
+            w.Attribute("skipped", Int(verdicts.Count(v => v.Outcome is Outcome.NotApplicable or Outcome.Waived)));
+            w.Attribute("time", "0");
 
-            w.WriteStartElement("properties");
+            w.StartElement("properties");
             Property(w, "audit.snapshot.sha256", results.Run.Snapshot.Sha256);
             Property(w, "audit.snapshot.collectedAt", ReportView.Iso(results.Run.Snapshot.CollectedAt));
             foreach (var rs in results.Run.RuleSets)
@@ -58,7 +55,7 @@ public static class JUnitRenderer
             Property(w, "audit.toolVersion", results.Run.ToolVersion);
             Property(w, "audit.failOn", results.Run.FailOn.Name());
             Property(w, "audit.group.kind", group.Key.Kind.ToString().ToLowerInvariant());
-            w.WriteEndElement();
+            w.EndElement();
 
             var seen = new Dictionary<string, int>(verdicts.Count, StringComparer.Ordinal);
             var classnames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -81,69 +78,68 @@ public static class JUnitRenderer
                     seen[candidate] = 1;
                     caseName = candidate;
                 }
-                w.WriteStartElement("testcase");
-                w.WriteAttributeString("name", caseName);
+                w.StartElement("testcase");
+                w.Attribute("name", caseName);
                 if (!classnames.TryGetValue(family, out var classname))
                 {
                     classnames[family] = classname = "audit." + Segment(group.Key.Label) + "." + Segment(family);
                 }
-                w.WriteAttributeString("classname", classname);
-                w.WriteAttributeString("time", "0");
+                w.Attribute("classname", classname);
+                w.Attribute("time", "0");
                 switch (v.Outcome)
                 {
                     case Outcome.Fail:
-                        w.WriteStartElement("failure");
-                        w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}" + (v.Waiver is { Expired: true } x ? $" (waiver expired {x.Expires:yyyy-MM-dd})" : "")));
-                        w.WriteAttributeString("type", v.Severity.Name());
+                        w.StartElement("failure");
+                        w.Attribute("message", Clean($"[{v.Severity.Name()}] {v.Message}" + (v.Waiver is { Expired: true } x ? $" (waiver expired {x.Expires:yyyy-MM-dd})" : "")));
+                        w.Attribute("type", v.Severity.Name());
                         WriteEvidence(w, v, rule);
-                        w.WriteEndElement();
+                        w.EndElement();
                         break;
                     case Outcome.Error:
-                        w.WriteStartElement("error");
-                        w.WriteAttributeString("message", Clean($"[{v.Severity.Name()}] {v.Message}"));
-                        w.WriteAttributeString("type", "evaluation-error");
+                        w.StartElement("error");
+                        w.Attribute("message", Clean($"[{v.Severity.Name()}] {v.Message}"));
+                        w.Attribute("type", "evaluation-error");
                         WriteEvidence(w, v, rule);
-                        w.WriteEndElement();
+                        w.EndElement();
                         break;
                     case Outcome.NotApplicable:
-                        w.WriteStartElement("skipped");
-                        w.WriteAttributeString("message", Clean("not applicable: " + v.Message));
+                        w.StartElement("skipped");
+                        w.Attribute("message", Clean("not applicable: " + v.Message));
                         WriteEvidence(w, v, rule);
-                        w.WriteEndElement();
+                        w.EndElement();
                         break;
                     case Outcome.Waived:
-                        w.WriteStartElement("skipped");
-                        w.WriteAttributeString("message", Clean(v.Waiver is { } wv
+                        w.StartElement("skipped");
+                        w.Attribute("message", Clean(v.Waiver is { } wv
                             ? $"waived until {wv.Expires:yyyy-MM-dd} by {wv.Owner}{(wv.Ticket is null ? "" : " (" + wv.Ticket + ")")}: {wv.Justification}"
                             : "waived"));
                         WriteEvidence(w, v, rule);
-                        w.WriteEndElement();
+                        w.EndElement();
                         break;
                     default:
                         break;
                 }
-                w.WriteEndElement();
+                w.EndElement();
             }
-            w.WriteElementString("system-out", Clean(SuiteOut(verdicts)));
-            w.WriteElementString("system-err", "");
-            w.WriteEndElement();
+            w.ElementString("system-out", Clean(SuiteOut(verdicts)));
+            w.ElementString("system-err", "");
+            w.EndElement();
         }
-        w.WriteEndElement();
-        w.WriteEndDocument();
+        w.EndElement();
     }
 
     /// <summary>The evidence block of a test case, written piece by piece (no string per verdict), each piece cleaned.</summary>
-    private static void WriteEvidence(XmlWriter w, Verdict v, RuleInfo? rule)
+    private static void WriteEvidence(XmlOut w, Verdict v, RuleInfo? rule)
     {
         void Line(string label, string? value, string? more = null)
         {
-            w.WriteString(label);
-            w.WriteString(Clean(value));
+            w.Text(label);
+            w.Text(Clean(value));
             if (more is not null)
             {
-                w.WriteString(Clean(more));
+                w.Text(Clean(more));
             }
-            w.WriteString("\n");
+            w.Text("\n");
         }
         Line("rule: ", v.RuleId, rule is null ? null : " " + rule.Title);
         Line("severity: ", v.Severity.Name());
@@ -172,12 +168,12 @@ public static class JUnitRenderer
         return sb.ToString();
     }
 
-    private static void Property(XmlWriter w, string name, string value)
+    private static void Property(XmlOut w, string name, string value)
     {
-        w.WriteStartElement("property");
-        w.WriteAttributeString("name", Token(name));
-        w.WriteAttributeString("value", Clean(value));
-        w.WriteEndElement();
+        w.StartElement("property");
+        w.Attribute("name", Token(name));
+        w.Attribute("value", Clean(value));
+        w.EndElement();
     }
 
     /// <summary>Text XML can carry: controls and lone surrogates made visible (\uXXXX), so the file stays well-formed.</summary>
