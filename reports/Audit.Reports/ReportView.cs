@@ -246,13 +246,6 @@ internal static class ReportData
     /// </summary>
     private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Build(ResultsDocument results, ReportView view)
-    {
-        using var ms = new MemoryStream();
-        Write(results, view, ms);
-        return ms.ToArray();
-    }
-
     /// <summary>Writes the data block straight to <paramref name="destination"/> (tens of MiB for a large estate: no intermediate copy).</summary>
     public static void Write(ResultsDocument results, ReportView view, Stream destination)
     {
