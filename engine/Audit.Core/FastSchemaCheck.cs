@@ -61,10 +61,9 @@ public static class FastSchemaCheck
     private sealed class Node
     {
         public Types Types;
-        /// <summary>Allowed string values (null for JSON null); <see cref="EnumOther"/> when it lists anything else (then never vouched for).</summary>
+        /// <summary>The enum's string values, when the schema has an enum (other kinds of values in it are never vouched for).</summary>
         public HashSet<string>? Enum;
         public bool EnumNull;
-        public bool EnumOther;
         public Node[] OneOf = [];
         public Dictionary<string, (Node Node, int RequiredBit)>? Properties;
         /// <summary>The declared property names as UTF-8, in schema order (documents usually follow it), with their entries.</summary>
@@ -291,8 +290,7 @@ public static class FastSchemaCheck
                         node.EnumNull = true;
                         break;
                     default:
-                        // Numbers, booleans and containers in enums are not used by our schemas: let NJsonSchema decide.
-                        node.EnumOther = true;
+                        // Numbers, booleans and containers in enums are not used by our schemas: such values are never vouched for.
                         break;
                 }
             }
