@@ -299,7 +299,7 @@ public static partial class RuleSetLoader
         var baseParams = inputs.Select(i => Expression.Parameter(i.Type, i.Name)).ToList();
         var inputSet = new HashSet<ParameterExpression>(baseParams);
         var allParams = new List<ParameterExpression>(baseParams);
-                var deps = new HashSet<(string, string)>();
+        var deps = new HashSet<(string, string)>();
         var applicabilityDeps = new HashSet<(string, string)>();
         var collectInto = deps;
         var referenced = new HashSet<string>(StringComparer.Ordinal);
@@ -346,8 +346,8 @@ public static partial class RuleSetLoader
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
         collectInto = applicabilityDeps;
-        // Each expression is also compiled, as checked, to a delegate (the expression the RulesEngine workflows hold)
-        // runs): evaluation calls it directly, without the engine's per-call workflow lookup and result tree.
+        // Each expression is also compiled, exactly as checked, to a delegate (the same expression the RulesEngine workflows
+        // hold): evaluation calls it directly, without the engine's per-call workflow lookup and result tree.
         var preconditionTests = new List<Func<object[], bool>>();
         Func<object[], bool>? whenTest = null;
         for (var i = 0; i < def.Preconditions.Count; i++)
