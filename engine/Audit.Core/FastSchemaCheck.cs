@@ -25,8 +25,7 @@ public static class FastSchemaCheck
     /// <summary>True when the document certainly satisfies the embedded schema <paramref name="schemaName"/>; false when it may not (or the schema is outside the subset).</summary>
     public static bool IsValid(ReadOnlySpan<byte> utf8, string schemaName)
     {
-        var root = Compiled.GetOrAdd(schemaName, static n => Node.Compile(JsonFileLoader.SchemaText(n)));
-        if (root is null)
+        if (Root(schemaName) is not { } root)
         {
             return false;
         }
@@ -42,7 +41,10 @@ public static class FastSchemaCheck
     }
 
     /// <summary>Whether the embedded schema uses only keywords this check implements.</summary>
-    public static bool Supported(string schemaName) => Compiled.GetOrAdd(schemaName, static n => Node.Compile(JsonFileLoader.SchemaText(n))) is not null;
+    public static bool Supported(string schemaName) => Root(schemaName) is not null;
+
+    /// <summary>The embedded schema compiled once into nodes; null when it is outside the subset.</summary>
+    private static Node? Root(string schemaName) => Compiled.GetOrAdd(schemaName, static n => Node.Compile(JsonFileLoader.SchemaText(n)));
 
     [Flags]
     private enum Types
@@ -61,16 +63,14 @@ public static class FastSchemaCheck
     private sealed class Node
     {
         public Types Types;
-        /// <summary>The enum's string values, when the schema has an enum (other kinds of values in it are never vouched for).</summary>
-        public HashSet<string>? Enum;
+        /// <summary>The enum's string values as UTF-8, when the schema has an enum (other kinds of values in it are never vouched for).</summary>
+        public byte[][]? Enum;
         public bool EnumNull;
         public Node[] OneOf = [];
         public Dictionary<string, (Node Node, int RequiredBit)>? Properties;
         /// <summary>The declared property names as UTF-8, in schema order (documents usually follow it), with their entries.</summary>
         public byte[][] Names = [];
         public (Node Node, int RequiredBit)[] Entries = [];
-        /// <summary>The enum's string values as UTF-8.</summary>
-        public byte[][] EnumUtf8 = [];
         public ulong AllRequired;
         /// <summary>A required property the schema does not declare (or more than 64): left to NJsonSchema.</summary>
         public bool RequiredUnchecked;
@@ -275,16 +275,13 @@ public static class FastSchemaCheck
             {
                 return false;
             }
-            node.Enum = new HashSet<string>(StringComparer.Ordinal);
+            var values = new List<byte[]>();
             foreach (var x in v.EnumerateArray())
             {
                 switch (x.ValueKind)
                 {
                     case JsonValueKind.String:
-                        if (node.Enum.Add(x.GetString()!))
-                        {
-                            node.EnumUtf8 = [.. node.EnumUtf8, System.Text.Encoding.UTF8.GetBytes(x.GetString()!)];
-                        }
+                        values.Add(System.Text.Encoding.UTF8.GetBytes(x.GetString()!));
                         break;
                     case JsonValueKind.Null:
                         node.EnumNull = true;
@@ -294,6 +291,7 @@ public static class FastSchemaCheck
                         break;
                 }
             }
+            node.Enum = [.. values];
             return true;
         }
 
@@ -504,7 +502,7 @@ public static class FastSchemaCheck
     private static bool InEnum(ref Utf8JsonReader reader, Node s) => reader.TokenType switch
     {
         JsonTokenType.Null => s.EnumNull,
-        JsonTokenType.String => InEnum(ref reader, s.EnumUtf8),
+        JsonTokenType.String => InEnum(ref reader, s.Enum!),
         // Numbers, booleans and containers: let NJsonSchema decide.
         _ => false,
     };
