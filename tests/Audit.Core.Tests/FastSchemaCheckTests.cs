@@ -55,7 +55,7 @@ public class FastSchemaCheckTests(ITestOutputHelper output)
         }
         output.WriteLine($"{relative}: {checkedCases} syntactically valid mutations, {rejected} rejected by NJsonSchema, {unsound.Count} passed by the fast check");
         Assert.True(unsound.Count == 0, string.Join("\n", unsound.Take(10)));
-        Assert.True(rejected > checkedCases / 4, $"{rejected} of {checkedCases}");
+        Assert.True(rejected > checkedCases / 3, $"{rejected} of {checkedCases}");
     }
 
     private static bool IsJson(byte[] bytes)
