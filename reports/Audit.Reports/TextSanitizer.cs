@@ -46,13 +46,9 @@ public static class TextSanitizer
             {
                 replace = true;
             }
-            else if (ch is '\n' or '\t')
-            {
-                replace = !keepNewlines;
-            }
             else
             {
-                replace = char.IsControl(ch) || IsBidiControl(ch) || ch is '\uFFFE' or '\uFFFF';
+                replace = Replaced(ch, keepNewlines);
             }
             if (replace)
             {
@@ -76,13 +72,17 @@ public static class TextSanitizer
         for (var c = 0; c <= 0xFFFF; c++)
         {
             var ch = (char)c;
-            if ((char.IsControl(ch) && !(keepNewlines && ch is '\n' or '\t')) || IsBidiControl(ch) || char.IsSurrogate(ch) || ch is '\uFFFE' or '\uFFFF')
+            if (Replaced(ch, keepNewlines) || char.IsSurrogate(ch))
             {
                 sb.Append(ch);
             }
         }
         return sb.ToString();
     }
+
+    /// <summary>Whether a character that is not a surrogate is shown as \uXXXX.</summary>
+    private static bool Replaced(char ch, bool keepNewlines) =>
+        ch is '\n' or '\t' ? !keepNewlines : char.IsControl(ch) || IsBidiControl(ch) || ch is '\uFFFE' or '\uFFFF';
 
     private static bool IsBidiControl(char ch) => ch is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }
