@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test of the project on a fresh Debian 12 machine with the .NET SDK.
-# Installs what the tests need from Debian first (as root, or with sudo): Samba AD DC for the LDAP collector,
-# Chromium + chromedriver for the HTML report, xmllint for JUnit XSD validation, python3-junitparser as a JUnit consumer.
+# Runs every test of the project on a fresh Debian 12 machine with the .NET SDK, and checks formatting.
+# Installs what the tests need from Debian first, only what is missing (as root, or with sudo): Samba AD DC and iproute2
+# for the LDAP collector (the test DC runs in a network namespace of its own, which needs root), Chromium + chromedriver
+# for the HTML report, xmllint for the JUnit schema, python3-junitparser as a JUnit consumer.
+#
+# The tests run in a copy of the repository placed alone in a folder of its own (printed below), so that a test reading
+# anything beside the repository (a sibling folder or checkout) fails here exactly as it would in a user's clone.
+# AUDIT_TEST_IN_PLACE=1 runs them in this folder instead (AUDIT_APPROVE=1, which rewrites approved files, implies it).
+# Nothing here stops a service or kills a process it did not start.
 set -euo pipefail
 cd "$(dirname "$0")"
+here=$(pwd -P)
 
-packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core)
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl iproute2 chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -18,15 +25,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# Samba's packaging starts daemons on install; the tests start their own throwaway DC on 127.0.0.1.
-for svc in samba-ad-dc smbd nmbd winbind; do
-  (command -v systemctl >/dev/null 2>&1 && systemctl stop "$svc" >/dev/null 2>&1) || true
-done
-pkill -x samba >/dev/null 2>&1 || true
+
+if [ -z "${AUDIT_TEST_IN_PLACE:-}" ] && [ -z "${AUDIT_APPROVE:-}" ]; then
+  # One copy per checkout (keyed by its path), kept between runs so builds stay incremental: bin/ and obj/ survive,
+  # every other file is replaced by the checkout's current files (tracked and untracked, not ignored).
+  key=$(printf '%s' "$here" | sha256sum | cut -c1-12)
+  dest="${TMPDIR:-/tmp}/audit-test-$(id -u)/$key/audit"
+  mkdir -p "$dest"
+  find "$dest" -mindepth 1 \( -name bin -o -name obj \) -prune -o \( -type f -o -type l \) -print0 | xargs -0 -r rm -f
+  if git -C "$here" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    (cd "$here" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done | tar --null -T - -cf -) | tar -xf - -C "$dest"
+  else
+    tar -C "$here" --exclude=./.git --exclude='*/bin' --exclude='*/obj' --exclude=./out --exclude=./artifacts -cf - . | tar -xf - -C "$dest"
+  fi
+  echo "== running the tests in an isolated copy: $dest (nothing beside it)"
+  AUDIT_TEST_IN_PLACE=1 exec "$dest/test.sh" "$@"
+fi
 
 echo "== dotnet $(dotnet --version)"
 dotnet restore Audit.sln --verbosity quiet
 dotnet build Audit.sln --no-restore --configuration Debug --verbosity quiet -warnaserror
+echo "== dotnet format --verify-no-changes"
+dotnet format Audit.sln --verify-no-changes --no-restore
 
 log=$(mktemp)
 set +e

@@ -34,7 +34,8 @@ internal static class OutputWriter
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
                 HtmlReportRenderer.Render(results, w, template);
-            }));
+            }
+            ));
             written.Add(HtmlFile);
         }
         AtomicFile.WriteAll(files);

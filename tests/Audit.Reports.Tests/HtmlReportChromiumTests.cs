@@ -208,10 +208,15 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
 
         static Verdict Make(string rule, Scope scope, string host, string entity, int i) => new()
         {
-            RuleId = rule, Severity = (Severity)(i % 5), Scope = scope, Host = host, Entity = entity,
+            RuleId = rule,
+            Severity = (Severity)(i % 5),
+            Scope = scope,
+            Host = host,
+            Entity = entity,
             Outcome = (i % 20) switch { 0 or 1 => Outcome.Fail, 2 => Outcome.Error, 3 or 4 or 5 => Outcome.NotApplicable, 6 => Outcome.Waived, _ => Outcome.Pass },
             Message = $"{entity}: synthetic finding {i} for {rule}, long enough to look like a real message with evidence.",
-            Expected = ">= 6.2.9200.16433", Actual = "6.2.9200.16384",
+            Expected = ">= 6.2.9200.16433",
+            Actual = "6.2.9200.16384",
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using System.Xml.Schema;
 using Audit.Core;
 using Audit.Tests.Common;
 
@@ -16,18 +17,85 @@ public class JUnitRendererTests
         return path;
     }
 
-    [Theory]
-    [InlineData("junit-10.xsd")]
-    [InlineData("windyroad-JUnit.xsd")]
-    public void Sample_and_hostile_results_validate_against_the_schema(string xsd)
+    /// <summary>The project's own statement of the JUnit shape (schema/junit.v1.xsd), written from the constraints of
+    /// Jenkins xUnit's junit-10 schema and the strict schema Azure DevOps follows.</summary>
+    private static string JUnitSchema => Path.Combine(RepoPaths.Schema, "junit.v1.xsd");
+
+    private static XmlSchemaSet LoadSchema()
+    {
+        var set = new XmlSchemaSet();
+        set.Add(null, JUnitSchema);
+        set.Compile();
+        return set;
+    }
+
+    /// <summary>Every schema error .NET's validator reports for the document (empty when valid).</summary>
+    private static List<string> SchemaErrors(XDocument doc)
+    {
+        var errors = new List<string>();
+        doc.Validate(LoadSchema(), (_, e) => errors.Add(e.Message));
+        return errors;
+    }
+
+    [Fact]
+    public void Sample_and_hostile_results_validate_against_the_project_schema_in_xmllint_and_dotnet()
     {
         using var dir = new TempDir();
         foreach (var (name, results) in new[] { ("sample.xml", TestResults.Sample), ("hostile.xml", TestResults.Hostile()) })
         {
             var path = Write(results, dir, name);
-            var r = Tools.Run("/usr/bin/xmllint", "--noout", "--schema", Path.Combine(RepoPaths.Shared, "junit", xsd), path);
-            Assert.True(r.ExitCode == 0, $"{name} against {xsd}: {r.Err}");
+            var r = Tools.Run("/usr/bin/xmllint", "--noout", "--schema", JUnitSchema, path);
+            Assert.True(r.ExitCode == 0, $"{name} against junit.v1.xsd (xmllint): {r.Err}");
+            Assert.Empty(SchemaErrors(XDocument.Load(path)));
         }
+    }
+
+    /// <summary>Each constraint of the schema, broken once in the sample's junit.xml: the schema must reject it, so a
+    /// renderer change that breaks a consumer's expectation cannot pass unnoticed.</summary>
+    [Theory]
+    [InlineData("root totals", "[xunit]+[strict] root has no attributes")]
+    [InlineData("no system-out", "[strict] system-out present")]
+    [InlineData("properties after testcases", "[strict] element order")]
+    [InlineData("four decimals", "[xunit] time has at most 3 decimals")]
+    [InlineData("comma decimal", "[xunit] time uses '.'")]
+    [InlineData("timestamp with zone", "[strict] local timestamp")]
+    [InlineData("no hostname", "[strict] hostname required")]
+    [InlineData("no classname", "[strict] classname required")]
+    [InlineData("failure without type", "[strict] failure type required")]
+    [InlineData("two outcomes", "[strict] one outcome element")]
+    [InlineData("empty name", "[strict] non-empty name")]
+    [InlineData("negative count", "[ours] counts non-negative")]
+    [InlineData("duplicate suite", "[ours] suite names unique")]
+    [InlineData("duplicate testcase", "[ours] testcases unique in a suite")]
+    public void The_schema_rejects_each_broken_constraint(string mutation, string constraint)
+    {
+        var doc = XDocument.Parse(JUnitRenderer.Render(TestResults.Sample));
+        Assert.Empty(SchemaErrors(doc));
+        var suite = doc.Root!.Elements("testsuite").First(s => s.Elements("testcase").Any(c => c.Element("failure") is not null));
+        var testcase = suite.Elements("testcase").First(c => c.Element("failure") is not null);
+        switch (mutation)
+        {
+            case "root totals": doc.Root.SetAttributeValue("tests", "1"); break;
+            case "no system-out": suite.Element("system-out")!.Remove(); break;
+            case "properties after testcases":
+                var props = suite.Element("properties")!;
+                props.Remove();
+                suite.Elements("testcase").Last().AddAfterSelf(props);
+                break;
+            case "four decimals": testcase.SetAttributeValue("time", "0.1234"); break;
+            case "comma decimal": suite.SetAttributeValue("time", "0,5"); break;
+            case "timestamp with zone": suite.SetAttributeValue("timestamp", "2026-11-24T03:00:00Z"); break;
+            case "no hostname": suite.SetAttributeValue("hostname", null); break;
+            case "no classname": testcase.SetAttributeValue("classname", null); break;
+            case "failure without type": testcase.Element("failure")!.SetAttributeValue("type", null); break;
+            case "two outcomes": testcase.Add(new XElement("error", new XAttribute("type", "e"))); break;
+            case "empty name": testcase.SetAttributeValue("name", ""); break;
+            case "negative count": suite.SetAttributeValue("failures", "-1"); break;
+            case "duplicate suite": suite.AddAfterSelf(new XElement(suite)); break;
+            case "duplicate testcase": testcase.AddAfterSelf(new XElement(testcase)); break;
+            default: throw new ArgumentException(mutation);
+        }
+        Assert.True(SchemaErrors(doc).Count > 0, $"schema accepted a document breaking: {constraint}");
     }
 
     [Fact]

@@ -15,17 +15,17 @@ internal static class Facts
 
     public static HostFacts Host(string name, string? cluster = null, IReadOnlyList<CollectionStatus>? collection = null, IReadOnlyList<VmFacts>? vms = null,
         IReadOnlyList<HotfixFacts>? hotfixes = null, string os = "6.2.9200") => new()
-    {
-        Name = name,
-        Fqdn = name.ToLowerInvariant() + ".lab.test",
-        Cluster = cluster,
-        Os = new OsFacts { Version = os, ProductType = 3 },
-        Roles = new RoleFacts { HyperV = true },
-        IntegrationServices = new Dictionary<string, string> { ["Microsoft-Hyper-V-Guest-Installer-Win6x-Package"] = "6.2.9200.16433" },
-        Vms = vms ?? [],
-        Hotfixes = hotfixes ?? [new HotfixFacts { Id = "KB2770917" }],
-        Collection = collection ?? AllOk(),
-    };
+        {
+            Name = name,
+            Fqdn = name.ToLowerInvariant() + ".lab.test",
+            Cluster = cluster,
+            Os = new OsFacts { Version = os, ProductType = 3 },
+            Roles = new RoleFacts { HyperV = true },
+            IntegrationServices = new Dictionary<string, string> { ["Microsoft-Hyper-V-Guest-Installer-Win6x-Package"] = "6.2.9200.16433" },
+            Vms = vms ?? [],
+            Hotfixes = hotfixes ?? [new HotfixFacts { Id = "KB2770917" }],
+            Collection = collection ?? AllOk(),
+        };
 
     public static VmFacts Vm(string name, string isVersion, string state = "Running") => new()
     {

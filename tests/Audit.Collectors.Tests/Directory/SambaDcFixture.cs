@@ -9,25 +9,38 @@ namespace Audit.Collectors.Tests.Directory;
 [CollectionDefinition(Name)]
 public sealed class SambaDcDefinition : ICollectionFixture<SambaDcFixture>
 {
-    /// <summary>Samba listens on the fixed ports 389/636: every test using it runs in this one serialized collection.</summary>
+    /// <summary>One DC for every test that uses it: this one serialized collection.</summary>
     public const string Name = "Samba AD DC";
 }
 
 /// <summary>
-/// A throwaway Samba AD domain controller for LAB.TEST on 127.0.0.1 (LDAP 389, LDAPS 636), provisioned in a temporary
-/// folder, populated with <see cref="LabScenario"/> before it starts, with its own CA and a server certificate for
-/// IP:127.0.0.1 and DNS:localhost. Stopped (process tree killed) and deleted when the test collection ends.
-/// Fails with a clear message when Samba is not installed (test.sh installs it).
+/// A throwaway Samba AD domain controller for LAB.TEST (LDAP 389, LDAPS 636), provisioned in a temporary folder,
+/// populated with <see cref="LabScenario"/> before it starts, with its own CA and a server certificate for its address.
+/// It runs in a network namespace of its own (<see cref="TestNetwork"/>), reached over a veth pair at
+/// <see cref="Address"/>: it binds no port of the machine, so it coexists with a Samba, an LDAP server or another test
+/// run on the same machine, and touches no process or service it did not start. Stopped (process tree killed), its
+/// namespace removed and its folder deleted when the test collection ends.
+/// Fails with a clear message when Samba or iproute2 is missing (test.sh installs them) or when not run as root.
 /// </summary>
 public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
 {
     public const string Realm = "LAB.TEST";
     public const string BaseDn = "DC=lab,DC=test";
-    public const string AptPackages = "samba samba-ad-dc samba-ad-provision ldb-tools openssl";
+    public const string AptPackages = "samba samba-ad-dc samba-ad-provision ldb-tools openssl iproute2";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private Process? _samba;
+    private TestNetwork? _network;
     private readonly StringBuilder _sambaOutput = new();
+
+    /// <summary>The DC's address inside its namespace (TEST-NET-1, 192.0.2.0/24: reserved for documentation, never routed).</summary>
+    public string Address => _network?.InnerAddress ?? throw new InvalidOperationException("the test DC is not set up");
+
+    /// <summary>ldaps://ADDRESS (port 636 implied).</summary>
+    public Uri LdapsUri => new($"ldaps://{Address}");
+
+    /// <summary>ldap://ADDRESS:389.</summary>
+    public Uri LdapUri => new($"ldap://{Address}:389");
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "audit-samba-" + Guid.NewGuid().ToString("N")[..12]);
 
@@ -66,25 +79,19 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
 
     private async Task SetUpAsync()
     {
-        var missing = new[] { "samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "openssl" }.Where(t => FindTool(t) is null).ToList();
+        var missing = new[] { "samba", "samba-tool", "ldbadd", "ldbmodify", "ldbsearch", "openssl", "ip" }.Where(t => FindTool(t) is null).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidOperationException(
                 $"The Samba AD DC integration tests need {string.Join(", ", missing)} on PATH. Install them with: apt-get install -y {AptPackages}");
         }
-        foreach (var port in new[] { 389, 636 })
-        {
-            if (await IsListeningAsync(port))
-            {
-                throw new InvalidOperationException($"Port {port} on 127.0.0.1 is already in use; the Samba test DC needs 389 and 636 free (is another Samba or LDAP server running?).");
-            }
-        }
+        _network = await TestNetwork.CreateAsync("audit-dc");
         System.IO.Directory.CreateDirectory(Root);
         var watch = Stopwatch.StartNew();
         var dc = Path.Combine(Root, "dc");
         await RunAsync("samba-tool", "domain", "provision", $"--targetdir={dc}", $"--realm={Realm}", "--domain=LAB", "--server-role=dc",
-            "--dns-backend=NONE", "--host-ip=127.0.0.1", "--host-name=dc1", $"--adminpass={AdminPassword}",
-            "--option=interfaces=lo", "--option=bind interfaces only=yes");
+            "--dns-backend=NONE", $"--host-ip={Address}", "--host-name=dc1", $"--adminpass={AdminPassword}",
+            $"--option=interfaces={Address}", "--option=bind interfaces only=yes");
         ProvisionTime = watch.Elapsed;
         await MakeCertificatesAsync();
         ConfigureServer(dc);
@@ -112,7 +119,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
         await RunAsync("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", P("other-ca.key"), "-out", P("other-ca.pem"), "-days", "2",
             "-subj", "/CN=Some Other CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
         await RunAsync("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", P("server.key"), "-out", P("server.csr"), "-subj", "/CN=localhost");
-        await File.WriteAllTextAsync(P("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+        await File.WriteAllTextAsync(P("server.ext"), $"subjectAltName=IP:{Address},DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
         await RunAsync("openssl", "x509", "-req", "-in", P("server.csr"), "-CA", P("ca.pem"), "-CAkey", P("ca.key"), "-CAcreateserial",
             "-out", P("server.pem"), "-days", "2", "-extfile", P("server.ext"));
         if (!OperatingSystem.IsWindows())
@@ -127,7 +134,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
         var tls = Path.Combine(Root, "tls");
         string[] extra =
         [
-            "interfaces = 127.0.0.1",
+            $"interfaces = {Address}",
             "bind interfaces only = yes",
             "server services = ldap",
             "tls enabled = yes",
@@ -163,13 +170,14 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
 
     private async Task StartServerAsync(string dc)
     {
-        var psi = new ProcessStartInfo(FindTool("samba")!)
+        // ip netns exec enters the namespace and execs samba: the process started here is samba itself.
+        var psi = new ProcessStartInfo(FindTool("ip")!)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-s", Path.Combine(dc, "etc", "smb.conf"), "-i", "-M", "single" })
+        foreach (var a in new[] { "netns", "exec", _network!.Name, FindTool("samba")!, "-s", Path.Combine(dc, "etc", "smb.conf"), "-i", "-M", "single" })
         {
             psi.ArgumentList.Add(a);
         }
@@ -192,7 +200,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
             }
             await Task.Delay(100);
         }
-        throw new InvalidOperationException($"samba did not listen on 127.0.0.1:389 and :636 within {StartTimeout.TotalSeconds} s:\n{SambaOutput()}");
+        throw new InvalidOperationException($"samba did not listen on {Address}:389 and :636 within {StartTimeout.TotalSeconds} s:\n{SambaOutput()}");
     }
 
     private void Append(string? line)
@@ -236,6 +244,10 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
             }
             _samba.Dispose();
         }
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+        }
         try
         {
             System.IO.Directory.Delete(Root, recursive: true);
@@ -247,13 +259,13 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
 
     public void Dispose() => _samba?.Dispose();
 
-    private static async Task<bool> IsListeningAsync(int port)
+    private async Task<bool> IsListeningAsync(int port)
     {
         using var client = new TcpClient();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try
         {
-            await client.ConnectAsync("127.0.0.1", port, cts.Token);
+            await client.ConnectAsync(Address, port, cts.Token);
             return true;
         }
         catch (SocketException)

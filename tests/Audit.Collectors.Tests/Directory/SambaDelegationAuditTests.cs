@@ -60,7 +60,7 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
     public void Collect_over_ldaps_merge_with_hosts_and_evaluate_the_delegation_rules()
     {
         using var dir = new TempDir();
-        var collect = Run(dir.Path, "collect", "--directory", "ldaps://127.0.0.1", "--directory-ca", dc.CaFile,
+        var collect = Run(dir.Path, "collect", "--directory", $"ldaps://{dc.Address}", "--directory-ca", dc.CaFile,
             "--directory-user", SambaDcFixture.AdminUser, "--directory-password-env", "LAB_PW", "--out", "directory.json");
         Assert.Equal(ExitCodes.Compliant, collect.ExitCode);
         Assert.StartsWith("Collected directory lab.test: ", collect.Out, StringComparison.Ordinal);
@@ -129,7 +129,7 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
     public void Plain_ldap_simple_bind_warns_and_still_collects()
     {
         using var dir = new TempDir();
-        var collect = Run(dir.Path, "collect", "--directory", "ldap://127.0.0.1", "--directory-user", SambaDcFixture.AdminUser,
+        var collect = Run(dir.Path, "collect", "--directory", $"ldap://{dc.Address}", "--directory-user", SambaDcFixture.AdminUser,
             "--directory-password-env", "LAB_PW", "--out", "plain.json");
         Assert.Equal(ExitCodes.Compliant, collect.ExitCode);
         Assert.Contains("warning AUD0051", collect.Err, StringComparison.Ordinal);

@@ -17,7 +17,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
 
     private DirectoryCollectorOptions Ldaps() => new()
     {
-        Server = new Uri("ldaps://127.0.0.1"),
+        Server = dc.LdapsUri,
         User = SambaDcFixture.AdminUser,
         Password = dc.AdminPassword,
         CaFile = dc.CaFile,
@@ -25,7 +25,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
 
     private DirectoryCollectorOptions PlainLdap() => new()
     {
-        Server = new Uri("ldap://127.0.0.1:389"),
+        Server = dc.LdapUri,
         User = SambaDcFixture.AdminUser,
         Password = dc.AdminPassword,
     };
@@ -39,7 +39,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
         var result = await Collect(Ldaps());
 
         AssertOk(result.Facts);
-        Assert.Equal("ldaps://127.0.0.1:636", result.Facts.Source);
+        Assert.Equal($"ldaps://{dc.Address}:636", result.Facts.Source);
         AssertScenario(result.Facts);
         AssertNoPassword(result.Facts);
     }
@@ -51,7 +51,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
         var plain = await Collect(PlainLdap());
 
         AssertOk(plain.Facts);
-        Assert.Equal("ldap://127.0.0.1:389", plain.Facts.Source);
+        Assert.Equal($"ldap://{dc.Address}:389", plain.Facts.Source);
         AssertScenario(plain.Facts);
         AssertNoPassword(plain.Facts);
         Assert.Equal(Comparable(ldaps.Facts), Comparable(plain.Facts));
@@ -73,7 +73,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
         var wrong = "Wrong-" + Guid.NewGuid().ToString("N");
         var facts = (await Collect(Ldaps() with { Password = wrong })).Facts;
 
-        AssertError(facts, "ldaps://127.0.0.1:636");
+        AssertError(facts, $"ldaps://{dc.Address}:636");
         Assert.Equal(49, facts.Collection.ErrorCode);
         Assert.Contains("invalid credentials", facts.Collection.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(SambaDcFixture.AdminUser, facts.Collection.Message, StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     {
         var facts = (await Collect(Ldaps() with { CaFile = null })).Facts;
 
-        AssertError(facts, "ldaps://127.0.0.1:636");
+        AssertError(facts, $"ldaps://{dc.Address}:636");
         Assert.Contains("not trusted by the system trust store", facts.Collection.Message, StringComparison.Ordinal);
         AssertNoPassword(facts);
     }
@@ -96,7 +96,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     {
         var facts = (await Collect(Ldaps() with { CaFile = dc.OtherCaFile })).Facts;
 
-        AssertError(facts, "ldaps://127.0.0.1:636");
+        AssertError(facts, $"ldaps://{dc.Address}:636");
         Assert.Contains("not trusted by the given CA file", facts.Collection.Message, StringComparison.Ordinal);
         AssertNoPassword(facts);
     }
@@ -106,7 +106,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     {
         var facts = (await Collect(PlainLdap() with { StartTls = true })).Facts;
 
-        AssertError(facts, "ldap://127.0.0.1:389");
+        AssertError(facts, $"ldap://{dc.Address}:389");
         Assert.Contains("not trusted", facts.Collection.Message, StringComparison.Ordinal);
         AssertNoPassword(facts);
     }
@@ -116,7 +116,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     {
         var facts = (await Collect(Ldaps() with { BaseDn = "OU=Nowhere,DC=lab,DC=test" })).Facts;
 
-        AssertError(facts, "ldaps://127.0.0.1:636");
+        AssertError(facts, $"ldaps://{dc.Address}:636");
         Assert.Equal(32, facts.Collection.ErrorCode);
         Assert.Contains("OU=Nowhere,DC=lab,DC=test", facts.Collection.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", facts.Collection.Message, StringComparison.Ordinal);
@@ -137,7 +137,7 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
     {
         var facts = (await Collect(PlainLdap() with { User = null, Password = null })).Facts;
 
-        AssertError(facts, "ldap://127.0.0.1:389");
+        AssertError(facts, $"ldap://{dc.Address}:389");
         Assert.NotNull(facts.Collection.ErrorCode);
     }
 
@@ -308,8 +308,13 @@ public sealed partial class SambaDirectoryTests(SambaDcFixture dc, ITestOutputHe
         json = DomainSid().Replace(json, "S-1-5-21-DOMAIN");
         json = Duration().Replace(json, "\"durationMs\": 0");
         json = SambaVersion().Replace(json, "$1\"(samba version)\"");
+        json = SourceAddress().Replace(json, "$1(dc address)$2");
         return CollectedAt().Replace(json, "\"collectedAt\": \"\"");
     }
+
+    /// <summary>The test DC's address differs per run (its own network namespace).</summary>
+    [GeneratedRegex(@"(""source"": ""ldaps?://)[0-9.]+(:[0-9]+"")", RegexOptions.CultureInvariant)]
+    private static partial Regex SourceAddress();
 
     [GeneratedRegex(@"S-1-5-21-\d+-\d+-\d+", RegexOptions.CultureInvariant)]
     private static partial Regex DomainSid();
