@@ -229,7 +229,7 @@ public sealed class AuditRunner(CliContext ctx)
     }
 
     /// <summary>A bundled default (samples/, rules/): looked up from the current folder upwards, then beside the executable.</summary>
-    private string DefaultPath(string relative, string option)
+    internal string DefaultPath(string relative, string option)
     {
         foreach (var start in new[] { ctx.Env.CurrentDirectory, AppContext.BaseDirectory })
         {
@@ -245,7 +245,7 @@ public sealed class AuditRunner(CliContext ctx)
         throw new UsageException($"no {relative} found from '{ctx.Env.CurrentDirectory}' upwards; pass {option}");
     }
 
-    private string Display(string path)
+    internal string Display(string path)
     {
         var rel = Path.GetRelativePath(ctx.Env.CurrentDirectory, path);
         return (rel.StartsWith("..", StringComparison.Ordinal) ? path : rel).Replace('\\', '/');

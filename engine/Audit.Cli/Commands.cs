@@ -14,6 +14,7 @@ internal static class Commands
             "Evaluate a given snapshot (collected earlier, anywhere) against the rule set and write reports.");
         yield return ValidateCommand(ctx);
         yield return RulesCommand(ctx);
+        yield return TestCommand.Create(ctx);
         yield return ReportCommand(ctx);
         yield return DiffCommand(ctx);
         foreach (var c in CollectCommands.All(ctx)) { yield return c; }

@@ -45,4 +45,8 @@ public static class DiagnosticCodes
 
     /// <summary>A report template (--template) does not parse.</summary>
     public const string TemplateError = "AUD0052";
+
+    // Rule cases (audit test)
+    /// <summary>A rule case cannot be run as written: duplicate name, unknown rule, an edit whose path names nothing, a base snapshot that does not load.</summary>
+    public const string InvalidRuleCase = "AUD0060";
 }

@@ -81,6 +81,19 @@ public sealed record VmFacts
     /// <summary>Guest facts from KVP exchange; null when the VM is off or reports no KVP data.</summary>
     public GuestFacts? Guest { get; init; }
     public IReadOnlyList<DiskFacts> Disks { get; init; } = [];
+    /// <summary>Integration services offered to the guest (Msvm_*ComponentSettingData), by Get-VMIntegrationService name; null when the snapshot's collector did not read them.</summary>
+    public IReadOnlyList<IntegrationComponentFacts>? IntegrationComponents { get; init; }
+}
+
+/// <summary>One integration service of a VM as its settings offer it to the guest (Hyper-V Manager > Settings > Integration Services).</summary>
+public sealed record IntegrationComponentFacts
+{
+    /// <summary>Time Synchronization, Heartbeat, Key-Value Pair Exchange, Shutdown, VSS, Guest Service Interface.</summary>
+    public string Name { get; init; } = "";
+    /// <summary>Offered to the guest (EnabledState 2).</summary>
+    public bool Enabled { get; init; }
+    /// <summary>Raw EnabledState (2 enabled, 3 disabled).</summary>
+    public int? EnabledState { get; init; }
 }
 
 /// <summary>Guest intrinsic KVP items (Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems), trimmed.</summary>

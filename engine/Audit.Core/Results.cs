@@ -87,6 +87,8 @@ public sealed record Verdict
     public string? Host { get; init; }
     public Outcome Outcome { get; init; }
     public string Message { get; init; } = "";
+    /// <summary>How to fix this verdict when the rule's remediation does not apply: for errors, how to make collection work. Null otherwise.</summary>
+    public string? Remediation { get; init; }
     public string? Expected { get; init; }
     public string? Actual { get; init; }
     /// <summary>The waiver that turned a fail into waived, or an expired one that no longer applies (then the outcome stays fail).</summary>

@@ -64,8 +64,6 @@ public static class EstateGenerator
     private const string Is2012R2 = "6.3.9600.18080";
     private const string Migration = "Microsoft Virtual System Migration Service";
 
-    private static readonly string[] Kb2770917AndRollups = ["KB2770917", "KB3185280", "KB4282815"];
-
     private static readonly string[] Kb2784261 =
         ["KB2770917", "KB2803748", "KB2838043", "KB2894464", "KB2878635", "KB2913695", "KB2929869", "KB2916993", "KB3004098", "KB3048474", "KB3018489", "KB3062586"];
 
@@ -160,6 +158,9 @@ public static class EstateGenerator
                     Fqdn = p.Fqdn(o.Domain),
                     Domain = o.Domain,
                     Cluster = p.Cluster,
+                    // Declared migration partners (shared-nothing moves between the nodes too), so that the delegation
+                    // and live-migration rules have pairs and settings to judge; the cluster alone would make them not applicable.
+                    MigrationGroup = p.Cluster,
                     Os = new OsFacts { Caption = Oses[p.Os].Caption, Version = Oses[p.Os].Version, BuildNumber = Oses[p.Os].Build, ServicePackMajor = 0, ProductType = 3 },
                     Roles = new RoleFacts { HyperV = true, FailoverClustering = p.Cluster is not null, DomainController = false, FeatureIds = p.Cluster is not null ? [20, 33] : [20] },
                     IntegrationServices = IsPackages(p.Os, updated),
@@ -328,8 +329,21 @@ public static class EstateGenerator
                     IntegrationServicesVersion = GuestIsVersion(host.Os, guest, updated),
                 },
                 Disks = disks,
+                IntegrationComponents = IntegrationComponents(host.Os),
             };
         }
+
+        /// <summary>Hyper-V's defaults: every integration service offered but Guest Service Interface (2012 R2 and later only, off).</summary>
+        private static List<IntegrationComponentFacts> IntegrationComponents(HostOs os) =>
+        [
+            .. (os == HostOs.W2012 ? Array.Empty<IntegrationComponentFacts>() : [new IntegrationComponentFacts { Name = "Guest Service Interface", Enabled = false, EnabledState = 3 }]),
+            .. OfferedServices.Select(n => new IntegrationComponentFacts { Name = n, Enabled = true, EnabledState = 2 }),
+        ];
+
+        private static readonly string[] OfferedServices = ["Heartbeat", "Key-Value Pair Exchange", "Shutdown", "Time Synchronization", "VSS"];
+
+        /// <summary>Services a violation of HV-IS-003 switches off (one each).</summary>
+        private static readonly string[] ServicesTurnedOff = ["Heartbeat", "Shutdown", "Time Synchronization", "VSS"];
 
         private static DiskFacts Disk(string path, string format, string type, string controller) => new()
         {
@@ -390,23 +404,25 @@ public static class EstateGenerator
                 }
                 else
                 {
-                    // Either the November 2012 update plus the September 2016 rollup, or every individual fix plus the rollup.
-                    ids.Add("KB2770917");
-                    ids.Add("KB3185280");
-                    if (_rng.Chance(0.5))
-                    {
-                        ids.UnionWith(Kb2784261);
-                    }
+                    // The November 2012 rollup and every fix of KB2784261 listed one by one: the rules accept a fix by its
+                    // KB (or known supersedence), not from a Monthly Rollup whose baseline Microsoft does not name.
+                    ids.UnionWith(Kb2784261);
                 }
             }
             var start = new DateTimeOffset(os switch { HostOs.W2012 => 2012, HostOs.W2012R2 => 2014, HostOs.W2016 => 2017, _ => 2019 }, 1, 15, 0, 0, 0, TimeSpan.Zero);
-            var span = (o.CollectedAt - start).TotalDays;
+            return Dated(ids, start);
+        }
+
+        /// <summary>Installation dates spread from <paramref name="start"/> to a few days before the snapshot, in KB order: a patched host (KB-006).</summary>
+        private List<HotfixFacts> Dated(IEnumerable<string> ids, DateTimeOffset start)
+        {
+            var span = (o.CollectedAt - start).TotalDays - _rng.Next(3, 30);
             var ordered = ids.OrderBy(k => int.Parse(k.AsSpan(2), CultureInfo.InvariantCulture)).ToList();
             var result = new List<HotfixFacts>(ordered.Count);
             for (var i = 0; i < ordered.Count; i++)
             {
                 var description = i % 5 == 0 ? "Security Update" : i % 7 == 0 ? "Hotfix" : "Update";
-                result.Add(Hotfix(ordered[i], description, start.AddDays(Math.Floor(span * i / Math.Max(1, ordered.Count)))));
+                result.Add(Hotfix(ordered[i], description, start.AddDays(Math.Floor(span * i / Math.Max(1, ordered.Count - 1)))));
             }
             return result;
         }
@@ -521,6 +537,11 @@ public static class EstateGenerator
             }));
             Apply("TRIM-004", hosts, _ => true, h => WithDefrag(h, t => t with { LastRunTime = o.CollectedAt.AddDays(-_rng.Next(15, 90)) }));
             Apply("TRIM-005", hosts, _ => true, h => WithDefrag(h, t => _rng.Chance(0.5) ? t with { LastTaskResult = 0x80070005L } : t with { NumberOfMissedRuns = _rng.Next(1, 5) }));
+            Apply("KB-006", hosts, h => h.Hotfixes is { Count: > 0 }, h =>
+            {
+                var shift = _rng.Next(60, 400);
+                return h with { Hotfixes = [.. h.Hotfixes!.Select(x => Hotfix(x.Id, x.Description ?? "Update", x.InstalledOn!.Value.AddDays(-shift)))] };
+            });
             Apply("SMB-001", hosts, h => h.Roles!.HyperV && h.LiveMigration!.Enabled, h => h with { Smb = h.Smb! with { EnableMultiChannel = false } });
             Apply("SMB-002", hosts, _ => true, h => h with { Smb = h.Smb! with { EnableSmb1Protocol = true } });
             Apply("SMB-003", hosts, _ => true, h => h with
@@ -582,14 +603,36 @@ public static class EstateGenerator
             }
             Count("HV-IS-001", stale.Count);
 
-            var dynVhd = _rng.Quota(all, _r);
-            foreach (var x in dynVhd)
+            // Adds a disk in the folder of the VM's first disk, named after the VM with the suffix.
+            void AddDisk((int Host, int Vm) x, string suffix, string format, string type, string controller)
             {
                 var vm = Get(x);
                 var folder = vm.Disks[0].Path[..vm.Disks[0].Path.LastIndexOf('\\')];
-                Set(x, vm with { Disks = [.. vm.Disks, Disk($@"{folder}\{vm.Name.ToLowerInvariant()}-scratch.vhd", "VHD", "Dynamic", "IDE")] });
+                Set(x, vm with { Disks = [.. vm.Disks, Disk($@"{folder}\{vm.Name.ToLowerInvariant()}{suffix}", format, type, controller)] });
+            }
+
+            var dynVhd = _rng.Quota(all, _r);
+            foreach (var x in dynVhd)
+            {
+                AddDisk(x, "-scratch.vhd", "VHD", "Dynamic", "IDE");
             }
             Count("DISK-001", dynVhd.Count);
+
+            var diffVhd = _rng.Quota(all, _r);
+            foreach (var x in diffVhd)
+            {
+                AddDisk(x, "-test.avhd", "VHD", "Differencing", "SCSI");
+            }
+            Count("DISK-003", diffVhd.Count);
+
+            var serviceOff = _rng.Quota(all, _r);
+            foreach (var x in serviceOff)
+            {
+                var vm = Get(x);
+                var off = _rng.Pick(ServicesTurnedOff);
+                Set(x, vm with { IntegrationComponents = [.. vm.IntegrationComponents!.Select(c => c.Name == off ? c with { Enabled = false, EnabledState = 3 } : c)] });
+            }
+            Count("HV-IS-003", serviceOff.Count);
 
             bool Unmappable(VmFacts v) => v.State == "Running" && v.Guest?.OsVersion is not null && v.Disks.Any(d => d.Type == "Dynamic" && d.Format == "VHDX");
             var healthy = all.Count(x => Unmappable(Get(x)));
@@ -598,9 +641,7 @@ public static class EstateGenerator
             var oldDynamic = _rng.Shuffled(candidates).Take(want).ToList();
             foreach (var x in oldDynamic)
             {
-                var vm = Get(x);
-                var folder = vm.Disks[0].Path[..vm.Disks[0].Path.LastIndexOf('\\')];
-                Set(x, vm with { Disks = [.. vm.Disks, Disk($@"{folder}\{vm.Name.ToLowerInvariant()}-grow.vhdx", "VHDX", "Dynamic", "SCSI")] });
+                AddDisk(x, "-grow.vhdx", "VHDX", "Dynamic", "SCSI");
             }
             Count("DISK-002", oldDynamic.Count);
 
@@ -633,7 +674,7 @@ public static class EstateGenerator
                 {
                     pool.Add("KB976424");
                 }
-                var hotfixes = pool.Order(StringComparer.Ordinal).Select((id, i) => Hotfix(id, "Update", new DateTimeOffset(2012, 6, 1, 0, 0, 0, TimeSpan.Zero).AddDays(i * 7))).ToList();
+                var hotfixes = Dated(pool, new DateTimeOffset(2012, 6, 1, 0, 0, 0, TimeSpan.Zero));
                 yield return new HostFacts
                 {
                     Name = name,
@@ -705,7 +746,8 @@ public static class EstateGenerator
                 var name = "APP" + i.ToString("D3", CultureInfo.InvariantCulture);
                 computers.Add(Computer(name, name.ToLowerInvariant() + "." + o.Domain, $"CN={name},OU=Servers,{baseDn}", 0x1000, [], "Windows Server 2016 Standard", "10.0 (14393)", sid++, hyperV: false));
             }
-            foreach (var dc in new[] { ("DC01", "6.1 (7600)"), ("DC02", "6.1 (7601)") })
+            // DC01 and DC02 are audited hosts; DC03 is known only from the directory (KB-005 judges it by its version).
+            foreach (var dc in new[] { ("DC01", "6.1 (7600)"), ("DC02", "6.1 (7601)"), ("DC03", "6.1 (7601)") })
             {
                 computers.Add(Computer(dc.Item1, dc.Item1.ToLowerInvariant() + "." + o.Domain, $"CN={dc.Item1},OU=Domain Controllers,{baseDn}", 0x82000, [],
                     "Windows Server 2008 R2 Enterprise", dc.Item2, sid++, hyperV: false));
@@ -723,16 +765,13 @@ public static class EstateGenerator
             }
             var range = Enumerable.Range(0, computers.Count).ToList();
             Change("AD-DELEG-002", range.Where(i => !computers[i].Flags.ServerTrustAccount), c => WithUac(c, c.UserAccountControl | UacFlags.TrustedForDelegationBit));
-            Change("AD-DELEG-003", range.Where(i => byName.ContainsKey(computers[i].SamAccountName.TrimEnd('$')) && computers[i].AllowedToDelegateTo.Count > 0),
-                c => WithUac(c, c.UserAccountControl ^ UacFlags.TrustedToAuthForDelegationBit));
+            // The protocol of a host's delegation: 2016 and later need "any protocol" (AD-DELEG-003), 2012 / 2012 R2 "Kerberos only" (AD-DELEG-006).
+            bool Delegating(int i) => byName.ContainsKey(computers[i].SamAccountName.TrimEnd('$')) && computers[i].AllowedToDelegateTo.Count > 0;
+            bool Modern(int i) => computers[i].OperatingSystemVersion?.StartsWith("10.", StringComparison.Ordinal) == true;
+            Change("AD-DELEG-003", range.Where(i => Delegating(i) && Modern(i)), c => WithUac(c, c.UserAccountControl & ~UacFlags.TrustedToAuthForDelegationBit));
+            Change("AD-DELEG-006", range.Where(i => Delegating(i) && !Modern(i)), c => WithUac(c, c.UserAccountControl | UacFlags.TrustedToAuthForDelegationBit));
             Change("AD-DELEG-004", range.Where(i => computers[i].AllowedToDelegateTo.Count > 0),
                 c => c with { AllowedToDelegateTo = [.. c.AllowedToDelegateTo, "cifs/HYPERV-HOSTS", $"{Migration}/HYPERV-HOSTS"] });
-
-            // AD-DELEG-005: stand-alone hosts (no own entries) put in a group that carries delegation.
-            var hyperVHosts = plans.Count;
-            var target = (int)Math.Round(_r * hyperVHosts, MidpointRounding.AwayFromZero);
-            var members = _rng.Shuffled(plans.Where(p => p.Cluster is null)).Take(target).Select(p => computers[index[p.Name + "$"]].DistinguishedName).Order(StringComparer.Ordinal).ToList();
-            Count("AD-DELEG-005", members.Count);
 
             return new DirectoryFacts
             {
@@ -747,8 +786,7 @@ public static class EstateGenerator
                     {
                         SamAccountName = "HYPERV-HOSTS",
                         DistinguishedName = $"CN=HYPERV-HOSTS,OU=Groups,{baseDn}",
-                        AllowedToDelegateTo = ["cifs/HYPERV-HOSTS", $"{Migration}/HYPERV-HOSTS"],
-                        Members = members,
+                        Members = [.. plans.Where(p => p.Cluster is null).Select(p => computers[index[p.Name + "$"]].DistinguishedName).Order(StringComparer.Ordinal)],
                     },
                 ],
             };

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Audit.Core;
 
 namespace Audit.Rules;
@@ -43,8 +44,8 @@ internal sealed class Entity
     public IReadOnlyDictionary<string, IReadOnlyList<StatusOwner>> Owners { get; init; } = new Dictionary<string, IReadOnlyList<StatusOwner>>();
     public IReadOnlyList<StatusOwner> AllOwners { get; init; } = [];
 
-    /// <summary>Set for pseudo-entities standing for what could not be expanded (VMs of a host whose inventory failed): the fixed outcome and why.</summary>
-    public (Outcome Outcome, string Message)? Blocked { get; init; }
+    /// <summary>Set for pseudo-entities standing for what could not be expanded (VMs of a host whose inventory failed): the fixed outcome, why, and how to fix the collection (errors).</summary>
+    public (Outcome Outcome, string Message, string? Remediation)? Blocked { get; init; }
 }
 
 /// <summary>Expands a snapshot into the entities of each scope, fail-closed: what cannot be expanded becomes a blocked entity, never nothing.</summary>
@@ -193,6 +194,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
     private IReadOnlyList<Entity> Pairs(LoadedRuleSet set)
     {
         var list = new List<Entity>();
+        // Group key -> members; the key says where the pairing comes from ("cluster:", "group:", "param:").
         var groups = new Dictionary<string, List<HostFacts>>(StringComparer.OrdinalIgnoreCase);
         void AddTo(string group, HostFacts h)
         {
@@ -235,7 +237,31 @@ internal sealed class EntityExpander(Snapshot snapshot)
                 }
             }
         }
-        var seen = new HashSet<(string, string)>();
+        // Each ordered pair once, with every origin that pairs it (a cluster, declared groups).
+        var origins = new Dictionary<(HostFacts A, HostFacts B), List<string>>(PairComparer.Instance);
+        var order = new List<(HostFacts A, HostFacts B)>();
+        foreach (var (key, members) in groups)
+        {
+            var origin = key.StartsWith("cluster:", StringComparison.Ordinal) ? "cluster " + key["cluster:".Length..]
+                : key.StartsWith("group:", StringComparison.Ordinal) ? "inventory group " + key["group:".Length..]
+                : "migrationGroups[" + key["param:".Length..] + "]";
+            foreach (var a in members)
+            {
+                foreach (var b in members)
+                {
+                    if (ReferenceEquals(a, b))
+                    {
+                        continue;
+                    }
+                    if (!origins.TryGetValue((a, b), out var o))
+                    {
+                        origins[(a, b)] = o = [];
+                        order.Add((a, b));
+                    }
+                    o.Add(origin);
+                }
+            }
+        }
         var computers = snapshot.Directory?.Computers ?? [];
         // Each host's account is found once (not once per pair: that would grow with pairs x computers).
         var accounts = new Dictionary<HostFacts, ComputerFacts?>(ReferenceEqualityComparer.Instance);
@@ -248,42 +274,48 @@ internal sealed class EntityExpander(Snapshot snapshot)
             }
             return c;
         }
-        foreach (var members in groups.Values)
+        foreach (var (a, b) in order)
         {
-            foreach (var a in members)
+            var from = origins[(a, b)];
+            var cluster = !string.IsNullOrWhiteSpace(a.Cluster) && string.Equals(a.Cluster, b.Cluster, StringComparison.OrdinalIgnoreCase) ? a.Cluster : null;
+            var ao = new HostOwner(a);
+            var bo = new HostOwner(b);
+            list.Add(new Entity
             {
-                foreach (var b in members)
+                Key = $"{a.Name}->{b.Name}",
+                Host = a.Name,
+                Values = new Dictionary<string, object?>
                 {
-                    if (ReferenceEquals(a, b) || !seen.Add((a.Name, b.Name)))
-                    {
-                        continue;
-                    }
-                    var ao = new HostOwner(a);
-                    var bo = new HostOwner(b);
-                    list.Add(new Entity
-                    {
-                        Key = $"{a.Name}->{b.Name}",
-                        Host = a.Name,
-                        Values = new Dictionary<string, object?>
-                        {
-                            ["source"] = a,
-                            ["target"] = b,
-                            ["sourceAccount"] = Account(a),
-                            ["targetAccount"] = Account(b),
-                        },
-                        Owners = new Dictionary<string, IReadOnlyList<StatusOwner>>
-                        {
-                            ["source"] = [ao],
-                            ["target"] = [bo],
-                            ["sourceAccount"] = [_directory],
-                            ["targetAccount"] = [_directory],
-                        },
-                        AllOwners = [ao, bo, _directory],
-                    });
-                }
-            }
+                    ["source"] = a,
+                    ["target"] = b,
+                    ["sourceAccount"] = Account(a),
+                    ["targetAccount"] = Account(b),
+                    ["pair"] = new HostPairFacts { Cluster = cluster, Declared = from.Exists(o => !o.StartsWith("cluster ", StringComparison.Ordinal)), Origins = [.. from.Order(StringComparer.Ordinal)] },
+                    ["directory"] = snapshot.Directory,
+                },
+                Owners = new Dictionary<string, IReadOnlyList<StatusOwner>>
+                {
+                    ["source"] = [ao],
+                    ["target"] = [bo],
+                    ["sourceAccount"] = [_directory],
+                    ["targetAccount"] = [_directory],
+                    ["pair"] = [],
+                    ["directory"] = [_directory],
+                },
+                AllOwners = [ao, bo, _directory],
+            });
         }
         return Sorted(list);
+    }
+
+    /// <summary>Pairs of hosts compared by reference (hashing whole host records would walk their VMs).</summary>
+    private sealed class PairComparer : IEqualityComparer<(HostFacts A, HostFacts B)>
+    {
+        public static readonly PairComparer Instance = new();
+
+        public bool Equals((HostFacts A, HostFacts B) x, (HostFacts A, HostFacts B) y) => ReferenceEquals(x.A, y.A) && ReferenceEquals(x.B, y.B);
+
+        public int GetHashCode((HostFacts A, HostFacts B) p) => HashCode.Combine(RuntimeHelpers.GetHashCode(p.A), RuntimeHelpers.GetHashCode(p.B));
     }
 
     /// <summary>Computer accounts by sAMAccountName and DNS name (case-insensitive), first one winning as in a linear search.</summary>
@@ -310,11 +342,11 @@ internal sealed class EntityExpander(Snapshot snapshot)
             _bySam.GetValueOrDefault(host.Name + "$") ?? (host.Fqdn is null ? null : _byDns.GetValueOrDefault(host.Fqdn));
     }
 
-    private static (Outcome, string) Block(CollectionStatus? status, string collector, string owner, string what) => status switch
+    private static (Outcome, string, string?) Block(CollectionStatus? status, string collector, string owner, string what) => status switch
     {
-        null => (Outcome.Error, $"{what} of {owner} was not collected (no '{collector}' collection record); cannot evaluate"),
-        { Status: CollectionState.Unsupported } => (Outcome.NotApplicable, $"{what} is not supported on {owner}: {status.Message ?? "unsupported"}"),
-        { Status: CollectionState.Error } => (Outcome.Error, $"{what} of {owner} could not be collected: {status.Message ?? "error"}"),
-        _ => (Outcome.Error, $"{what} of {owner} is missing although its collection reported ok"),
+        null => (Outcome.Error, $"{what} of {owner} was not collected (no '{collector}' collection record); cannot evaluate", CollectionRemediation.For(collector, owner, null)),
+        { Status: CollectionState.Unsupported } => (Outcome.NotApplicable, $"{what} is not supported on {owner}: {status.Message ?? "unsupported"}", null),
+        { Status: CollectionState.Error } => (Outcome.Error, $"{what} of {owner} could not be collected: {status.Message ?? "error"}", CollectionRemediation.For(collector, owner, status)),
+        _ => (Outcome.Error, $"{what} of {owner} is missing although its collection reported ok", CollectionRemediation.For(collector, owner, null)),
     };
 }

@@ -216,11 +216,11 @@ public static class Evaluator
     {
         if (entity.Blocked is { } blocked)
         {
-            return Make(rule, entity, blocked.Outcome, blocked.Message, null, null);
+            return Make(rule, entity, blocked.Outcome, blocked.Message, null, null, blocked.Remediation);
         }
         if (CheckFacts(rule, rule.ApplicabilityDependencies, entity) is { } early)
         {
-            return Make(rule, entity, early.Outcome, early.Message, null, null);
+            return Make(rule, entity, early.Outcome, early.Message, null, null, early.Remediation);
         }
 
         var n = rule.Inputs.Count;
@@ -274,7 +274,7 @@ public static class Evaluator
 
         if (CheckFacts(rule, rule.Dependencies, entity) is { } missing)
         {
-            return Make(rule, entity, missing.Outcome, missing.Message, null, null);
+            return Make(rule, entity, missing.Outcome, missing.Message, null, null, missing.Remediation);
         }
 
         for (var i = 0; i < rule.Lets.Count; i++)
@@ -285,7 +285,8 @@ public static class Evaluator
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Make(rule, entity, Outcome.Error, $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
+                // A rule's own "cannot tell" (Fn.Need, FactException) says why in its words; anything else names the let.
+                return Make(rule, entity, Outcome.Error, Unwrap(e) is FactException f ? $"cannot tell: {f.Message}" : $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
             }
         }
 
@@ -315,7 +316,7 @@ public static class Evaluator
     }
 
     /// <summary>Fail closed: a rule reading a fact whose collection failed, or a required input that is absent, gets error (or notApplicable when the family is unsupported there).</summary>
-    private static (Outcome Outcome, string Message)? CheckFacts(CompiledRule rule, IReadOnlySet<(string Input, string Collector)> dependencies, Entity entity)
+    private static (Outcome Outcome, string Message, string? Remediation)? CheckFacts(CompiledRule rule, IReadOnlySet<(string Input, string Collector)> dependencies, Entity entity)
     {
         string? notApplicable = null;
         foreach (var (input, collector) in rule.Sorted(dependencies))
@@ -331,9 +332,9 @@ public static class Evaluator
                 switch (st?.Status)
                 {
                     case null:
-                        return (Outcome.Error, $"'{collector}' facts of {owner.Name} were not collected (no collection record); cannot evaluate");
+                        return (Outcome.Error, $"'{collector}' facts of {owner.Name} were not collected (no collection record); cannot evaluate", CollectionRemediation.For(collector, owner.Name, null));
                     case CollectionState.Error:
-                        return (Outcome.Error, $"'{collector}' collection failed on {owner.Name}: {st.Message ?? "error"}");
+                        return (Outcome.Error, $"'{collector}' collection failed on {owner.Name}: {st.Message ?? "error"}", CollectionRemediation.For(collector, owner.Name, st));
                     case CollectionState.Unsupported:
                         notApplicable ??= $"'{collector}' is not supported on {owner.Name}: {st.Message ?? "unsupported"}";
                         break;
@@ -355,11 +356,11 @@ public static class Evaluator
                 var st = dir?.Status(Collectors.Directory);
                 if (st is null)
                 {
-                    return (Outcome.Error, "directory facts were not collected (run audit collect --directory); cannot evaluate");
+                    return (Outcome.Error, "directory facts were not collected (run audit collect --directory); cannot evaluate", CollectionRemediation.For(Collectors.Directory, "the directory", null));
                 }
                 if (st.Status == CollectionState.Error)
                 {
-                    return (Outcome.Error, $"directory collection failed: {st.Message ?? "error"}");
+                    return (Outcome.Error, $"directory collection failed: {st.Message ?? "error"}", CollectionRemediation.For(Collectors.Directory, "the directory", st));
                 }
                 if (st.Status == CollectionState.Unsupported)
                 {
@@ -373,14 +374,15 @@ public static class Evaluator
                     "sourceAccount" => $"no computer account for {(entity.Values.GetValueOrDefault("source") is HostFacts s ? s.Name : "the source host")} in the directory",
                     "targetAccount" => $"no computer account for {(entity.Values.GetValueOrDefault("target") is HostFacts t ? t.Name : "the target host")} in the directory",
                     _ => $"{decl.Description} ({decl.Name}) is missing",
-                });
+                }, decl.FromDirectory ? "Check that the directory collection covers this computer (--directory-base must include its OU) and that the host's name matches its account." : null);
             }
         }
-        return notApplicable is null ? null : (Outcome.NotApplicable, notApplicable);
+        return notApplicable is null ? null : (Outcome.NotApplicable, notApplicable, null);
     }
 
-    private static Verdict Make(CompiledRule rule, Entity entity, Outcome outcome, string message, string? expected, string? actual) => new()
+    private static Verdict Make(CompiledRule rule, Entity entity, Outcome outcome, string message, string? expected, string? actual, string? remediation = null) => new()
     {
+        Remediation = remediation,
         RuleId = rule.Id,
         Severity = rule.Severity,
         Scope = rule.Scope,
@@ -446,12 +448,18 @@ public static class Evaluator
         }
     }
 
-    private static string Explain(Exception e)
+    private static Exception Unwrap(Exception e)
     {
         while (e is System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
         {
             e = e.InnerException!;
         }
+        return e;
+    }
+
+    private static string Explain(Exception e)
+    {
+        e = Unwrap(e);
         return e switch
         {
             FactException f => f.Message,

@@ -209,10 +209,10 @@ internal sealed class ExpressionGuard : ExpressionVisitor
 
     private static readonly HashSet<Type> FactTypes =
     [
-        typeof(HostFacts), typeof(OsFacts), typeof(RoleFacts), typeof(VmFacts), typeof(GuestFacts), typeof(DiskFacts), typeof(HotfixFacts),
+        typeof(HostFacts), typeof(OsFacts), typeof(RoleFacts), typeof(VmFacts), typeof(GuestFacts), typeof(DiskFacts), typeof(IntegrationComponentFacts), typeof(HotfixFacts),
         typeof(LiveMigrationFacts), typeof(MigrationNetworkFacts), typeof(StorageFacts), typeof(ScheduledTaskFacts), typeof(TaskTriggerFacts),
         typeof(SmbFacts), typeof(SmbShareFacts), typeof(CollectionStatus), typeof(CollectionState), typeof(DirectoryFacts), typeof(ComputerFacts),
-        typeof(UacFlags), typeof(GroupFacts), typeof(ClusterFacts),
+        typeof(UacFlags), typeof(GroupFacts), typeof(ClusterFacts), typeof(HostPairFacts),
     ];
 
     private static readonly HashSet<Type> GenericDefinitions =

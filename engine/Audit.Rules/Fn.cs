@@ -178,36 +178,143 @@ public static class Fn
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ComputerFacts, HashSet<string>> DelegationSets = [];
 
-    /// <summary>SPN entries whose host part names no computer account (for example a group name): such entries cannot work.</summary>
-    public static IReadOnlyList<string> SpnsNotNamingComputers(ComputerFacts source, IEnumerable<ComputerFacts> computers)
+    /// <summary>
+    /// Delegation entries that resolve to no account: the KDC finds the service of an entry <c>service/host[:port]</c>
+    /// through the servicePrincipalName of some account: the entry itself, or <c>HOST/host</c> for the services HOST
+    /// stands for by default (cifs among them; Hyper-V's migration service registers its own SPN). An entry naming a group
+    /// or a host with no account resolves to nothing and cannot work.
+    /// </summary>
+    public static IReadOnlyList<string> SpnsWithoutAccount(ComputerFacts source, IEnumerable<ComputerFacts> computers)
     {
-        // The set of names is built once per directory list (rules call this once per computer: n x n otherwise).
-        var known = KnownNames.GetValue(computers, static list =>
+        // Built once per directory list (rules call this once per computer: n x n otherwise).
+        var registered = RegisteredSpns.GetValue(computers, static list =>
         {
             var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var c in list)
             {
-                set.Add(c.SamAccountName.TrimEnd('$'));
-                if (c.DnsHostName is { Length: > 0 } d)
+                foreach (var spn in c.ServicePrincipalNames)
                 {
-                    set.Add(d);
+                    set.Add(spn.Trim());
                 }
             }
             return set;
         });
         return [.. source.AllowedToDelegateTo.Where(spn =>
         {
-            var parts = spn.Split('/');
-            if (parts.Length < 2)
+            var entry = spn.Trim();
+            if (registered.Contains(entry))
+            {
+                return false;
+            }
+            var slash = entry.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == entry.Length - 1)
             {
                 return true;
             }
-            var host = parts[1].Split(':')[0];
-            return !known.Contains(host);
+            var service = entry[..slash];
+            var rest = entry[(slash + 1)..];
+            var host = rest.Split(':')[0];
+            return !(HostAliases.Contains(service) && registered.Contains("HOST/" + host));
         })];
     }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IEnumerable<ComputerFacts>, HashSet<string>> KnownNames = [];
+    /// <summary>Services the default sPNMappings of Active Directory map to HOST that matter here (cifs for the migration share).</summary>
+    private static readonly HashSet<string> HostAliases = new(StringComparer.OrdinalIgnoreCase) { "cifs", "http", "rpcss", "wsman", "host" };
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IEnumerable<ComputerFacts>, HashSet<string>> RegisteredSpns = [];
+
+    /// <summary>
+    /// Resource-based delegation for a pair: null when the destination's account does not allow the source; otherwise
+    /// the domain controllers that would not honour it (older than Windows Server 2012: RBCD needs a 2012 or later KDC),
+    /// empty when every DC in the directory honours it. Throws (error verdict) when no DC's version is known. Null too when
+    /// not <paramref name="needed"/> (classic delegation is complete), so unknown DC versions cost nothing then.
+    /// </summary>
+    public static IReadOnlyList<string>? RbcdBlockers(DirectoryFacts directory, ComputerFacts? target, ComputerFacts? source, bool needed)
+    {
+        if (!needed || !RbcdAllows(target, source))
+        {
+            return null;
+        }
+        var dcs = directory.Computers.Where(c => c.Flags.ServerTrustAccount && !c.Flags.Disabled).ToList();
+        if (dcs.Count == 0)
+        {
+            throw new FactException("resource-based delegation is set, but the directory lists no domain controller, so whether a KDC honours it cannot be told");
+        }
+        var unknown = dcs.Where(c => TryVer(OsVersionNumber(c.OperatingSystemVersion)) is null).Select(c => c.SamAccountName.TrimEnd('$')).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new FactException($"resource-based delegation is set, but the operating system version of {Join(unknown)} is unknown, so whether every KDC honours it cannot be told");
+        }
+        return [.. dcs.Where(c => TryVer(OsVersionNumber(c.OperatingSystemVersion))! < new Version(6, 2))
+            .Select(c => $"{c.SamAccountName.TrimEnd('$')} ({c.OperatingSystem ?? "Windows"} {c.OperatingSystemVersion})").Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>"6.1 (7601)" (operatingSystemVersion as AD stores it) -> "6.1.7601"; other forms returned trimmed.</summary>
+    public static string? OsVersionNumber(string? adVersion)
+    {
+        if (adVersion is null)
+        {
+            return null;
+        }
+        var t = adVersion.Trim();
+        var open = t.IndexOf('(', StringComparison.Ordinal);
+        if (open > 0 && t.EndsWith(')'))
+        {
+            return t[..open].Trim() + "." + t[(open + 1)..^1].Trim();
+        }
+        return t;
+    }
+
+    /// <summary>
+    /// True unless the guest reports an OS name that is not Windows (Linux and FreeBSD guests send /etc/os-release NAME
+    /// as OSName over KVP). A guest that reports no name is taken as Windows: its other facts are then judged as such.
+    /// </summary>
+    public static bool GuestIsWindows(GuestFacts? guest) =>
+        guest?.OsName is not { Length: > 0 } name || name.Contains("Windows", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"6.1" of "6.1.7601" (major.minor of a version); throws when the text is not a version.</summary>
+    public static string MajorMinor(string? version)
+    {
+        var v = Ver(version);
+        return string.Create(CultureInfo.InvariantCulture, $"{v.Major}.{v.Minor}");
+    }
+
+    /// <summary>The build (third part) of "6.1.7601"; throws when there is none.</summary>
+    public static int Build(string? version)
+    {
+        var v = Ver(version);
+        return v.Build >= 0 ? v.Build : throw new FactException($"version '{Truncate(version!.Trim())}' has no build number");
+    }
+
+    /// <summary>A date written yyyy-MM-dd (data in rule sets), as midnight UTC; throws on anything else.</summary>
+    public static DateTimeOffset Date(string? isoDate) =>
+        DateTimeOffset.TryParseExact(isoDate?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)
+            ? d : throw new FactException($"'{Truncate(isoDate ?? "")}' is not a date (yyyy-MM-dd)");
+
+    /// <summary>Whole days from <paramref name="now"/> to the date (negative once it has passed).</summary>
+    public static int DaysUntil(string? isoDate, DateTimeOffset now) => checked((int)Math.Floor((Date(isoDate) - now).TotalDays));
+
+    /// <summary>
+    /// The host's GuestInstaller package version under <paramref name="valueName"/>, or null when it has none or the
+    /// Integration Services facts were not collected. Evidence only: a rule may pass on what it shows, never on its absence,
+    /// so reading it does not make the rule depend on that collection (a node without Hyper-V has no such package).
+    /// </summary>
+    public static string? GuestInstallerVersion(HostFacts host, string valueName) =>
+        Get(host.IntegrationServices, valueName)?.Trim() is { Length: > 0 } v && TryVer(v) is not null ? v : null;
+
+    /// <summary>Installed KBs among <paramref name="kbs"/>, in the order given.</summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static IReadOnlyList<string> InstalledOf(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> kbs) =>
+        [.. kbs.Where(k => HasKb(hotfixes, k)).Select(Kb)];
+
+    /// <summary>The newest InstalledOn of the host's updates; throws when none carries a date.</summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static DateTimeOffset NewestInstall(IEnumerable<HotfixFacts>? hotfixes)
+    {
+        var list = hotfixes ?? throw new FactException("hotfix list is missing");
+        var dates = list.Where(h => h.InstalledOn is not null).Select(h => h.InstalledOn!.Value).ToList();
+        return dates.Count > 0 ? dates.Max() : throw new FactException("no installed update carries an installation date (InstalledOn), so how current the host is cannot be told");
+    }
 
     /// <summary>True when RBCD on <paramref name="target"/> allows <paramref name="source"/> (by SID).</summary>
     public static bool RbcdAllows(ComputerFacts? target, ComputerFacts? source) =>

@@ -53,7 +53,8 @@ public static partial class RuleSetLoader
     /// <summary>Placeholders a notApplicable message may use (lets are not computed when a rule does not apply).</summary>
     internal static readonly string[] NotApplicablePlaceholders = ["entity", "host", "title"];
 
-    /// <summary>Rule set files found at the given paths (a file, or a folder searched recursively for *.json), in a stable order.</summary>
+    /// <summary>Rule set files found at the given paths (a file, or a folder searched recursively for *.json except the
+    /// rule cases files *.cases.json kept beside them), in a stable order.</summary>
     public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths, DiagnosticBag bag)
     {
         var files = new List<string>();
@@ -61,7 +62,9 @@ public static partial class RuleSetLoader
         {
             if (Directory.Exists(p))
             {
-                var found = Directory.EnumerateFiles(p, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                var found = Directory.EnumerateFiles(p, "*.json", SearchOption.AllDirectories)
+                    .Where(f => !f.EndsWith(Testing.RuleCasesLoader.Suffix, StringComparison.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal).ToList();
                 if (found.Count == 0)
                 {
                     bag.Error(DiagnosticCodes.NoRules, "folder contains no rule set (*.json) files", Display(p));

@@ -27,6 +27,8 @@ public static class ScopeInputs
             new("target", typeof(HostFacts), true, false, "the host a VM migrates to"),
             new("sourceAccount", typeof(ComputerFacts), true, true, "the source host's computer account in the directory"),
             new("targetAccount", typeof(ComputerFacts), true, true, "the target host's computer account in the directory"),
+            new("pair", typeof(HostPairFacts), true, false, "how the pair was formed: common cluster, declared migration partners"),
+            new("directory", typeof(DirectoryFacts), true, true, "all directory facts (computers, domain controllers, groups)"),
         ],
         Scope.Computer =>
         [

@@ -58,7 +58,10 @@ public static class ConsoleRenderer
             foreach (var v in shown)
             {
                 var word = v.Outcome == Outcome.Fail ? Paint(options, "\u001b[31m", "fail ") : Paint(options, "\u001b[33m", "error");
-                output.WriteLine($"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Entity)}: {TextSanitizer.Name(v.Message)}");
+                // Most messages open with their entity ("ZULU/VM1 has ..."): say it once.
+                output.WriteLine(v.Message.StartsWith(v.Entity, StringComparison.Ordinal)
+                    ? $"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Message)}"
+                    : $"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Entity)}: {TextSanitizer.Name(v.Message)}");
             }
             if (shown.Count < list.Count)
             {

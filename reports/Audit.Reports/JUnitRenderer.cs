@@ -152,7 +152,8 @@ public static class JUnitRenderer
             Line("waiver: ", (wv.Expired ? "expired " : "") + wv.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
                 + ", owner " + wv.Owner + (wv.Ticket is null ? "" : ", ticket " + wv.Ticket) + ": " + wv.Justification);
         }
-        if (rule?.Remediation is { Length: > 0 } fix && v.Outcome is Outcome.Fail or Outcome.Error)
+        // An error caused by collection carries its own fix (how to make the facts readable); otherwise the rule's.
+        if ((v.Remediation ?? rule?.Remediation) is { Length: > 0 } fix && v.Outcome is Outcome.Fail or Outcome.Error)
         {
             Line("remediation: ", fix);
         }

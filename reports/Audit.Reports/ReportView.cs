@@ -301,7 +301,7 @@ internal static class ReportData
             w.WriteEndArray();
             var fresh = ReportView.NewKeys(results);
             w.WriteBoolean("drift", results.Drift is not null);
-            // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null, new since baseline 0/1]
+            // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null, new since baseline 0/1, remediation|null]
             w.WriteStartArray("verdicts");
             for (var i = 0; i < results.Results.Count; i++)
             {
@@ -331,6 +331,7 @@ internal static class ReportData
                     w.WriteNullValue();
                 }
                 w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity)) ? 1 : 0);
+                WriteNullable(w, v.Remediation);
                 w.WriteEndArray();
             }
             w.WriteEndArray();

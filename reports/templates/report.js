@@ -92,7 +92,7 @@
     item("Why", rule[5]);
     item("Expected", r[6], "evidence");
     item("Actual", r[7], "evidence");
-    item("Remediation", rule[6]);
+    item("Remediation", r[10] || rule[6]);
     if (rule[7] && rule[7].length) { item("References", rule[7].join("\n")); }
     var w = r[8];
     if (w) {

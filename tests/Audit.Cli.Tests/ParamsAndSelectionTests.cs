@@ -97,8 +97,8 @@ public class ParamsAndSelectionTests
         Assert.Equal(results.Results.Count, results.Summary.Total);
         var sel = results.Run.Selection!;
         Assert.Equal(["HV-LM"], sel.Include);
-        Assert.Equal((26, 5), (sel.Available, sel.Selected));
-        Assert.Equal(21, sel.Excluded.Count);
+        Assert.Equal((35, 5), (sel.Available, sel.Selected));
+        Assert.Equal(30, sel.Excluded.Count);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public class ParamsAndSelectionTests
         var r = CliRunner.Run("run", "--out", dir.Path, "--format", "json", "--exclude", "KB,security", "--exclude", "TRIM-00*", "--min-severity", "medium");
         Assert.Equal(ExitCodes.Failed, r.ExitCode);
         var ids = Read(dir.Path).Rules.Select(x => x.Id).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["AD-DELEG-001", "AD-DELEG-003", "AD-DELEG-004", "AD-DELEG-005", "DISK-001", "HV-IS-001", "HV-LM-001", "HV-LM-002", "HV-LM-004", "HV-LM-005", "SMB-001"], ids);
+        Assert.Equal(["AD-DELEG-001", "AD-DELEG-003", "AD-DELEG-004", "CLU-001", "DISK-001", "DISK-003", "HV-IS-001", "HV-LM-001", "HV-LM-002", "HV-LM-004", "HV-LM-005", "LIFE-002", "LIFE-004", "SMB-001"], ids);
         var sel = Read(dir.Path).Run.Selection!;
         Assert.Equal(Severity.Medium, sel.MinSeverity);
         Assert.Equal(["KB", "security", "TRIM-00*"], sel.Exclude);
@@ -119,7 +119,7 @@ public class ParamsAndSelectionTests
     {
         using var dir = new TempDir();
         CliRunner.Run("run", "--out", dir.Path, "--format", "json", "--include", "domain-*");
-        Assert.Equal(["KB-002"], Read(dir.Path).Rules.Select(x => x.Id));
+        Assert.Equal(["KB-002", "KB-005"], Read(dir.Path).Rules.Select(x => x.Id));
     }
 
     [Theory]

@@ -25,11 +25,12 @@ public class WaiverCommandTests
         Assert.Equal("samples/waivers.json", results.Run.Waivers!.Path);
         Assert.Equal(Hashing.Sha256(File.ReadAllBytes(Path.Combine(RepoPaths.Samples, "waivers.json"))), results.Run.Waivers.Sha256);
         var waived = results.Results.Where(v => v.Outcome == Outcome.Waived).Select(v => $"{v.RuleId} {v.Entity}").Order(StringComparer.Ordinal);
-        Assert.Equal(["DISK-001 ZULU/ERP-2003", "KB-004 XRAY", "KB-004 YANKEE", "KB-004 ZULU"], waived);
+        // KB-004 on YANKEE and ZULU is an error (cannot tell under cumulative rollups), which a waiver does not turn into waived.
+        Assert.Equal(["DISK-001 ZULU/ERP-2003", "KB-004 XRAY"], waived);
         var smb = results.Results.Single(v => v.RuleId == "SMB-002" && v.Entity == "XRAY");
         Assert.Equal((Outcome.Fail, true, new DateOnly(2026, 10, 31)), (smb.Outcome, smb.Waiver!.Expired, smb.Waiver.Expires));
-        Assert.Equal(4, results.Summary.ByOutcome.Waived);
-        Assert.Contains("4 waived", r.Out, StringComparison.Ordinal);
+        Assert.Equal(2, results.Summary.ByOutcome.Waived);
+        Assert.Contains("2 waived", r.Out, StringComparison.Ordinal);
         Assert.Equal(new DateOnly(2026, 11, 24), results.Waivers!.Today);
         Assert.Equal(["SMB-002"], results.Waivers.Expired.Select(w => w.Rule));
         Assert.Equal(["KB-004"], results.Waivers.ExpiringSoon.Select(w => w.Rule));
@@ -47,7 +48,7 @@ public class WaiverCommandTests
         Assert.Equal(ExitCodes.Incomplete, r.ExitCode);
         var results = Read(dir.Path);
         Assert.Equal(0, results.Summary.ByOutcome.Fail);
-        Assert.Equal(26, results.Summary.ByOutcome.Waived);
+        Assert.Equal(48, results.Summary.ByOutcome.Waived);
     }
 
     [Fact]

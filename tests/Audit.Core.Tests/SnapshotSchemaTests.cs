@@ -30,7 +30,7 @@ public class SnapshotSchemaTests
     public void Bundled_sample_snapshot_loads_and_round_trips()
     {
         var loaded = SnapshotLoader.Load(RepoPaths.SampleSnapshot);
-        Assert.Equal(6, loaded.Value.Hosts.Count);
+        Assert.Equal(7, loaded.Value.Hosts.Count);
         Assert.NotNull(loaded.Value.Directory);
         var again = System.Text.Json.JsonSerializer.Serialize(loaded.Value, AuditJson.Options);
         var reloaded = SnapshotLoader.Parse(System.Text.Encoding.UTF8.GetBytes(again), "roundtrip.json");

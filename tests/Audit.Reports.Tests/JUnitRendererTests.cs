@@ -138,7 +138,7 @@ public class JUnitRendererTests
     {
         var doc = XDocument.Parse(JUnitRenderer.Render(TestResults.Sample));
         var suites = doc.Root!.Elements("testsuite").ToList();
-        Assert.Equal(["DC1", "DC2", "WHISKEY", "XRAY", "YANKEE", "ZULU", "cluster HVCLU1", "(directory)"], suites.Select(s => (string)s.Attribute("name")!));
+        Assert.Equal(["DC1", "DC2", "VICTOR", "WHISKEY", "XRAY", "YANKEE", "ZULU", "cluster HVCLU1", "(directory)"], suites.Select(s => (string)s.Attribute("name")!));
         foreach (var s in suites)
         {
             var cases = s.Elements("testcase").ToList();

@@ -24,6 +24,37 @@ public class EvaluatorTests
         var v = One(catalog, Facts.Snapshot(host));
         Assert.Equal(Outcome.Error, v.Outcome);
         Assert.Contains("'hotfixes' collection failed on A: access denied", v.Message, StringComparison.Ordinal);
+        // The fix is for the collection (rights on the class), not the rule's own remediation.
+        Assert.Contains(@"Give the collecting account the right to read root\cimv2 Win32_QuickFixEngineering on A", v.Remediation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Errors_carry_a_collection_fix_and_other_verdicts_none()
+    {
+        var catalog = RuleSetText.Compile(RuleSetText.Rule("T-LM-009", "host", "host.LiveMigration.Enabled"));
+        var timeout = Facts.Host("T", collection: Facts.With(Collectors.LiveMigration, CollectionState.Error, "WS-Management operation timed out"));
+        var missing = Facts.Host("M", collection: [.. Facts.AllOk().Where(c => c.Collector != Collectors.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
+        var unsupported = Facts.Host("U", collection: Facts.With(Collectors.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
+        var fine = Facts.Host("F") with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
+        var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity);
+        Assert.Contains("Test-WSMan T", results["T"].Remediation, StringComparison.Ordinal);
+        Assert.Contains("audit collect --hosts M", results["M"].Remediation, StringComparison.Ordinal);
+        Assert.Equal((Outcome.NotApplicable, null), (results["U"].Outcome, results["U"].Remediation));
+        Assert.Equal((Outcome.Pass, null), (results["F"].Outcome, results["F"].Remediation));
+
+        var vms = RuleSetText.Compile(RuleSetText.Rule("T-VM-009", "vm", "vm.State == \"Running\""));
+        var broken = Facts.Host("B", collection: Facts.With(Collectors.Vms, CollectionState.Error, "access denied"), vms: []);
+        var blocked = One(vms, Facts.Snapshot(broken));
+        Assert.Equal(("B/*", Outcome.Error), (blocked.Entity, blocked.Outcome));
+        Assert.Contains(@"root\virtualization\v2", blocked.Remediation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_that_cannot_tell_says_so_in_its_own_words()
+    {
+        var catalog = RuleSetText.Compile(RuleSetText.Rule("T-KB-009", "host", "decided == \"yes\"", let: new Dictionary<string, string> { ["decided"] = "Fn.Need(null, \"the data cannot decide\")" }));
+        var v = One(catalog, Facts.Snapshot(Facts.Host("A")));
+        Assert.Equal((Outcome.Error, "cannot tell: the data cannot decide"), (v.Outcome, v.Message));
     }
 
     [Fact]

@@ -1,33 +1,32 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Audit.Core;
+using Audit.Rules.Testing;
 using Audit.Tests.Common;
 
 namespace Audit.Rules.Tests;
 
 /// <summary>
-/// The shipped rule pack, rule by rule: each case is a scenario over the bundled sample estate (optionally patched),
-/// validated against the snapshot schema, evaluated with the real rules, and checked for the outcome of one entity.
+/// The shipped rule pack, rule by rule: the cases kept beside the rules (rules/*.cases.json) are run through the same
+/// <see cref="RuleCaseRunner"/> as `audit test`: each edits the bundled sample, is validated against the snapshot schema,
+/// evaluated with the real rule, and checked for the outcome of one entity.
 /// </summary>
 public class RulePackTests
 {
-    public sealed record Scenario(string Rule, string Name, string Entity, string Outcome, Dictionary<string, JsonNode?>? Set, Dictionary<string, JsonNode>? Append, string? MessageContains)
-    {
-        public override string ToString() => $"{Rule}: {Name}";
-    }
-
-    private static readonly JsonSerializerOptions CaseJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private static readonly Lazy<IReadOnlyList<Scenario>> AllCases = new(() =>
-        JsonSerializer.Deserialize<List<Scenario>>(File.ReadAllText(Path.Combine(RepoPaths.Fixtures("Audit.Rules.Tests"), "rule-pack-cases.json")), CaseJson)!);
-
     private static readonly Lazy<RuleCatalog> Shipped = new(() =>
     {
         var r = RuleSetLoader.Load([RepoPaths.Rules]);
         Assert.True(r.Succeeded, string.Join("\n", r.Diagnostics));
         return r.Catalog!;
     });
+
+    private static readonly Lazy<IReadOnlyList<LoadedRuleCase>> AllCases = new(() =>
+    {
+        var bag = new DiagnosticBag();
+        var cases = RuleCasesLoader.Load(RuleCasesLoader.Find([RepoPaths.Rules], bag), bag);
+        Assert.True(!bag.HasErrors, string.Join("\n", bag.Items));
+        return cases;
+    });
+
+    private static readonly Lazy<RuleCaseRunner> Runner = new(() => new RuleCaseRunner([RepoPaths.Rules], Shipped.Value));
 
     public static TheoryData<string> CaseNames()
     {
@@ -44,35 +43,12 @@ public class RulePackTests
     public void Rule_scenario(string name)
     {
         var c = AllCases.Value.Single(x => x.ToString() == name);
-        var root = JsonNode.Parse(File.ReadAllText(RepoPaths.SampleSnapshot))!;
-        var overrides = new Dictionary<string, string>();
-        foreach (var (path, value) in c.Set ?? [])
+        RuleCaseResult result;
+        lock (Runner)
         {
-            if (path.StartsWith("$param:", StringComparison.Ordinal))
-            {
-                overrides[path["$param:".Length..]] = value!.GetValue<string>();
-                continue;
-            }
-            SnapshotPatch.Set(root, path, value?.DeepClone());
+            result = Runner.Value.RunOne(c);
         }
-        foreach (var (path, value) in c.Append ?? [])
-        {
-            SnapshotPatch.Append(root, path, value.DeepClone());
-        }
-        // The patched scenario must still be a valid snapshot: fixtures cannot drift from the contract.
-        var snapshot = SnapshotLoader.Parse(Encoding.UTF8.GetBytes(root.ToJsonString()), $"{c.Rule}.scenario.json");
-        var catalog = overrides.Count == 0
-            ? Shipped.Value
-            : RuleSetText.Compile(File.ReadAllText(Shipped.Value.Rules.Single(r => r.Id == c.Rule).RuleSet.Path is var p && File.Exists(p) ? p : Path.Combine(RepoPaths.Root, p)),
-                new RuleLoadOptions { ParameterOverrides = overrides });
-        var results = Evaluator.Evaluate(catalog.Select(r => r.Id == c.Rule), snapshot, new EvaluationOptions { RecordTimings = false });
-        var verdict = results.Results.SingleOrDefault(v => v.Entity == c.Entity);
-        Assert.True(verdict is not null, $"no verdict for {c.Entity}; entities: {string.Join(", ", results.Results.Select(v => v.Entity))}");
-        Assert.True(c.Outcome == verdict!.Outcome.Name(), $"{c.Rule} on {c.Entity}: expected {c.Outcome}, got {verdict.Outcome.Name()}: {verdict.Message}");
-        if (c.MessageContains is not null)
-        {
-            Assert.Contains(c.MessageContains, verdict.Message, StringComparison.Ordinal);
-        }
+        Assert.True(result.Status == RuleCaseStatus.Passed, $"{c.File}({c.Line},{c.Column}) {c}: {result.Problem} (message: {result.Message})");
     }
 
     [Fact]
@@ -81,7 +57,7 @@ public class RulePackTests
         var missing = new List<string>();
         foreach (var rule in Shipped.Value.Rules)
         {
-            var outcomes = AllCases.Value.Where(c => c.Rule == rule.Id).Select(c => c.Outcome).ToHashSet();
+            var outcomes = AllCases.Value.Where(c => c.Case.Rule == rule.Id).Select(c => c.Case.Outcome).ToHashSet();
             foreach (var needed in new[] { "pass", "fail" })
             {
                 if (!outcomes.Contains(needed))
@@ -95,7 +71,7 @@ public class RulePackTests
             }
         }
         Assert.Empty(missing);
-        Assert.All(AllCases.Value.Select(c => c.Rule).Distinct(), id => Assert.Contains(Shipped.Value.Rules, r => r.Id == id));
+        Assert.All(AllCases.Value.Select(c => c.Case.Rule).Distinct(), id => Assert.Contains(Shipped.Value.Rules, r => r.Id == id));
     }
 
     [Fact]
@@ -104,7 +80,7 @@ public class RulePackTests
         foreach (var rule in Shipped.Value.Rules)
         {
             var d = rule.Definition;
-            Assert.Matches(@"^(HV-IS|HV-LM|AD-DELEG|KB|TRIM|DISK|SMB)-\d{3}$", d.Id);
+            Assert.Matches(@"^(HV-IS|HV-LM|AD-DELEG|KB|TRIM|DISK|SMB|LIFE|CLU)-\d{3}$", d.Id);
             Assert.True(d.Rationale.Length > 60, $"{d.Id}: rationale too short");
             Assert.True(d.Remediation.Length > 30, $"{d.Id}: remediation too short");
             Assert.NotEmpty(d.References);

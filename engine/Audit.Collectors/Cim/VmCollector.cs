@@ -21,6 +21,19 @@ public sealed class VmCollector : IHostFactCollector
     public const string DiskQuery = "SELECT InstanceID, Parent, HostResource, ResourceSubType FROM Msvm_StorageAllocationSettingData WHERE ResourceSubType = 'Microsoft:Hyper-V:Virtual Hard Disk'";
     public const string DeviceQuery = "SELECT InstanceID, Parent, ResourceSubType FROM Msvm_ResourceAllocationSettingData";
     public const string ImageServiceQuery = "SELECT * FROM Msvm_ImageManagementService";
+    /// <summary>The integration services of a VM's settings, by class, with the name Get-VMIntegrationService gives each. Guest Service Interface exists from 2012 R2 on.</summary>
+    public static readonly IReadOnlyList<(string Class, string Name)> IntegrationComponentClasses =
+    [
+        ("Msvm_HeartbeatComponentSettingData", "Heartbeat"),
+        ("Msvm_KvpExchangeComponentSettingData", "Key-Value Pair Exchange"),
+        ("Msvm_ShutdownComponentSettingData", "Shutdown"),
+        ("Msvm_TimeSyncComponentSettingData", "Time Synchronization"),
+        ("Msvm_VssComponentSettingData", "VSS"),
+        ("Msvm_GuestServiceInterfaceComponentSettingData", "Guest Service Interface"),
+    ];
+
+    public static string IntegrationComponentQuery(string cimClass) => $"SELECT InstanceID, EnabledState FROM {cimClass}";
+
     public const string IdeController = "Microsoft:Hyper-V:Emulated IDE Controller";
     public const string ScsiController = "Microsoft:Hyper-V:Synthetic SCSI Controller";
 
@@ -34,6 +47,7 @@ public sealed class VmCollector : IHostFactCollector
         var kvp = await context.QueryAsync(ns, KvpQuery).ConfigureAwait(false);
         var disks = await context.QueryAsync(ns, DiskQuery).ConfigureAwait(false);
         var devices = vms.Count == 0 || disks.Count == 0 ? [] : await context.QueryAsync(ns, DeviceQuery).ConfigureAwait(false);
+        var components = vms.Count == 0 ? [] : await IntegrationComponentsAsync(context).ConfigureAwait(false);
 
         var subTypeById = settings
             .Where(s => s.GetString("VirtualSystemIdentifier") is not null)
@@ -100,6 +114,7 @@ public sealed class VmCollector : IHostFactCollector
                 Generation = GenerationOf(setting?.GetString("VirtualSystemSubType")),
                 Guest = exchange is null ? null : GuestFacts(exchange.GetStrings("GuestIntrinsicExchangeItems")),
                 Disks = diskFacts.TryGetValue(id, out var d) ? [.. d.OrderBy(x => x.Path, StringComparer.OrdinalIgnoreCase)] : [],
+                IntegrationComponents = components.TryGetValue(id, out var c) ? [.. c.OrderBy(x => x.Name, StringComparer.Ordinal)] : [],
             });
         }
         if (unreadable > 0)
@@ -107,6 +122,44 @@ public sealed class VmCollector : IHostFactCollector
             context.Note($"{unreadable.ToString(CultureInfo.InvariantCulture)} virtual disk(s) recorded with format/type Unknown");
         }
         return facts with { Vms = [.. result.OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ThenBy(v => v.Id, StringComparer.Ordinal)] };
+    }
+
+    /// <summary>
+    /// Integration services offered to each VM, by VM GUID (the first part of the settings' InstanceID; checkpoint settings
+    /// carry another GUID and are left out). A class the host does not have (Guest Service Interface before 2012 R2) is skipped.
+    /// </summary>
+    private static async Task<Dictionary<string, List<IntegrationComponentFacts>>> IntegrationComponentsAsync(HostCollectionContext context)
+    {
+        var byVm = new Dictionary<string, List<IntegrationComponentFacts>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (cimClass, name) in IntegrationComponentClasses)
+        {
+            IReadOnlyList<CimRecord> settings;
+            try
+            {
+                settings = await context.QueryAsync(CimNamespaces.Virtualization, IntegrationComponentQuery(cimClass)).ConfigureAwait(false);
+            }
+            catch (CimException e) when (e.Code == CimErrorCode.InvalidClass)
+            {
+                continue;
+            }
+            foreach (var setting in settings)
+            {
+                if (VmIdOf(setting.GetString("InstanceID")) is not { } vmId)
+                {
+                    continue;
+                }
+                if (!byVm.TryGetValue(vmId, out var list))
+                {
+                    byVm[vmId] = list = [];
+                }
+                var state = setting.GetInt("EnabledState");
+                if (!list.Exists(x => x.Name == name))
+                {
+                    list.Add(new IntegrationComponentFacts { Name = name, EnabledState = state, Enabled = state == 2 });
+                }
+            }
+        }
+        return byVm;
     }
 
     private static async Task<(int? Format, int? Type, string? Problem)> ReadVhdAsync(HostCollectionContext context, CimRecord service, string path)

@@ -61,6 +61,13 @@ public sealed class CimCollectorTests
             d => Assert.Equal((@"C:\ClusterStorage\Volume1\APP01\app01-data_8A3F.avhdx", "VHDX", "Differencing", "SCSI", ScsiSubType), (d.Path, d.Format, d.Type, d.Controller, d.ControllerSubType)),
             d => Assert.Equal((@"C:\ClusterStorage\Volume1\APP01\app01.vhdx", "VHDX", "Dynamic", "IDE", 3, 3), (d.Path, d.Format, d.Type, d.Controller, d.FormatCode, d.TypeCode)));
 
+        // Integration services offered: 2012 has no Guest Service Interface class (InvalidClass: skipped, not an error);
+        // Time Synchronization is switched off for APP01; the checkpoint's settings are no VM of their own.
+        Assert.Equal(["Heartbeat", "Key-Value Pair Exchange", "Shutdown", "Time Synchronization", "VSS"], app.IntegrationComponents!.Select(c => c.Name));
+        Assert.Equal([true, true, true, false, true], app.IntegrationComponents!.Select(c => c.Enabled));
+        Assert.Equal(3, app.IntegrationComponents!.Single(c => c.Name == "Time Synchronization").EnabledState);
+        Assert.All(xp.IntegrationComponents!, c => Assert.True(c.Enabled));
+
         var off = h.Vms!.Single(v => v.Name == "OFF01");
         Assert.Equal(("Off", 3), (off.State, off.StateCode));
         Assert.Null(off.Guest);
@@ -120,6 +127,9 @@ public sealed class CimCollectorTests
         Assert.Equal(10, vm.Guest.OsMajorVersion);
         Assert.Equal(9, vm.Guest.Items!.Count); // the malformed item is ignored, not fatal
         Assert.Equal(("VHDX", "Fixed", "SCSI"), (vm.Disks[0].Format, vm.Disks[0].Type, vm.Disks[0].Controller));
+        // 2016 has Guest Service Interface, off by default.
+        Assert.Equal(6, vm.IntegrationComponents!.Count);
+        Assert.False(vm.IntegrationComponents!.Single(c => c.Name == "Guest Service Interface").Enabled);
 
         Assert.Equal(["KB3192137", "KB4282815"], h.Hotfixes!.Select(x => x.Id));
         Assert.Equal(new DateTime(2016, 10, 27, 10, 48, 47), TruncateToSecond(h.Hotfixes![0].InstalledOn!.Value).UtcDateTime);

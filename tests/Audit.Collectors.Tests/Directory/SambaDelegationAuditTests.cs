@@ -110,12 +110,13 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
         Assert.Contains("domain controller", dcVerdict.Message, StringComparison.Ordinal);
         Assert.Equal(Outcome.Pass, V("AD-DELEG-002", "HV1$").Outcome);
 
-        // Protocol transition by OS: HV4 (2016, "any protocol") and HV1 (2012, Kerberos only) both as required.
+        // Protocol transition by OS: HV4 (2016) needs "any protocol" and has it; HV1 (2012) uses "Kerberos only", the 2012 guidance.
         Assert.Equal(Outcome.Pass, V("AD-DELEG-003", "HV4$").Outcome);
-        Assert.Equal(Outcome.Pass, V("AD-DELEG-003", "HV1$").Outcome);
+        Assert.Equal(Outcome.NotApplicable, V("AD-DELEG-003", "HV1$").Outcome);
+        Assert.Equal(Outcome.Pass, V("AD-DELEG-006", "HV1$").Outcome);
 
+        // Every entry of HV3 resolves through the servicePrincipalName Samba stores for the destination accounts.
         Assert.Equal(Outcome.Pass, V("AD-DELEG-004", "HV3$").Outcome);
-        Assert.Equal(Outcome.Pass, V("AD-DELEG-005", "HV2$").Outcome); // member of DelegGroup, but carries its own entries
 
         // Nothing secret in what was written or printed.
         foreach (var f in new[] { "directory.json", "estate.json", Path.Combine("out", "results.json") })
