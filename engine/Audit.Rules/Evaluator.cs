@@ -214,6 +214,7 @@ public static class Evaluator
 
     internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
     {
+        EvaluationBudget.Reset();
         if (entity.Blocked is { } blocked)
         {
             return Make(rule, entity, blocked.Outcome, blocked.Message, null, null, blocked.Remediation);

@@ -26,9 +26,11 @@ internal sealed class ExpressionCompiler(ReSettings settings)
     public Expression Parse(string expression, ParameterExpression[] parameters, Type? returnType) =>
         new ExpressionParser(parameters, expression, [], _config).Parse(returnType);
 
-    /// <summary>A parsed body over <paramref name="parameters"/> as <c>Func&lt;object[], T&gt;</c>.</summary>
+    /// <summary>A parsed body over <paramref name="parameters"/> as <c>Func&lt;object[], T&gt;</c>, within the evaluation budget
+    /// (checked arithmetic, sized strings, counted enumeration: <see cref="EvaluationBudget"/>).</summary>
     public static Func<object[], T> Compile<T>(Expression body, ParameterExpression[] parameters)
     {
+        body = EvaluationBudget.Rewrite(body);
         var args = Expression.Parameter(typeof(object[]), "args");
         var result = body.Type == typeof(T) ? body : Expression.Convert(body, typeof(T));
         var steps = parameters

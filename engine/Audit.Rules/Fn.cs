@@ -341,9 +341,10 @@ public static class Fn
             throw new FactException("no duration");
         }
         var t = iso.Trim();
-        if (t.EndsWith('W') && t.StartsWith('P') && int.TryParse(t[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var weeks))
+        if (t.EndsWith('W') && t.StartsWith('P') && long.TryParse(t[1..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var weeks))
         {
-            return weeks * 7;
+            // Beyond what a TimeSpan holds (about 29,000 years) a duration is garbage, not a very long period.
+            return weeks <= TimeSpan.MaxValue.Days / 7 ? weeks * 7.0 : throw new FactException($"'{Truncate(t)}' is a duration beyond any schedule");
         }
         try
         {
@@ -353,13 +354,17 @@ public static class Fn
         {
             throw new FactException($"'{Truncate(t)}' is not an ISO 8601 duration");
         }
+        catch (OverflowException)
+        {
+            throw new FactException($"'{Truncate(t)}' is a duration beyond any schedule");
+        }
     }
 
     /// <summary>Whole days from <paramref name="then"/> to <paramref name="now"/>; throws when <paramref name="then"/> is unknown.</summary>
     public static double DaysSince(DateTimeOffset? then, DateTimeOffset now) =>
         then is null ? throw new FactException("time not reported (never run?)") : Math.Floor((now - then.Value).TotalDays);
 
-    public static string Join(IEnumerable<string>? items) => items is null ? "" : string.Join(", ", items);
+    public static string Join(IEnumerable<string>? items) => items is null ? "" : EvaluationBudget.Join(", ", items);
 
     public static bool HasBits(long value, long mask) => (value & mask) == mask;
 
