@@ -15,6 +15,7 @@ public static class CliApp
           65  invalid input file (JSON, schema or rule expression errors, printed as file(line,col): error AUDnnnn: message)
           69  live collection is not available on this platform (CIM needs Windows)
           70  internal error (a bug: please report it)
+          74  an output could not be written (disk full, read-only, permission, history folder): the previous outputs stay
           Waived checks never count. With --fail-on-new, 1 and 2 count only failures and errors new since the baseline.
         """;
 
@@ -67,6 +68,16 @@ public static class CliApp
         {
             context.PrintDiagnostics(e.Diagnostics);
             return ExitCodes.InvalidInput;
+        }
+        catch (OutputException e)
+        {
+            stderr.WriteLine($"audit: error {DiagnosticCodes.CannotWrite}: {CliContext.Sanitize(e.Message)}");
+            return ExitCodes.CannotWrite;
+        }
+        catch (HistoryUnwritableException e)
+        {
+            stderr.WriteLine($"audit: error {DiagnosticCodes.CannotWrite}: {CliContext.Sanitize(e.Message)}");
+            return ExitCodes.CannotWrite;
         }
         catch (OperationCanceledException)
         {

@@ -93,9 +93,13 @@ internal sealed class NightlySteps(CliContext ctx, NightlySettings settings, Loa
             {
                 throw new UsageException(e.Message);
             }
+            catch (HistoryUnwritableException)
+            {
+                throw;
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new UsageException($"cannot use history folder '{settings.History}': {e.Message}");
+                throw new HistoryUnwritableException($"cannot use history folder '{settings.History}': {e.Message}", e);
             }
         }
         if (settings.Baseline is not null)

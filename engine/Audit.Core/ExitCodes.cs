@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int Usage = 64;
     /// <summary>Invalid input file: schema, JSON or expression errors (EX_DATAERR).</summary>
     public const int InvalidInput = 65;
+    /// <summary>An output could not be written (EX_IOERR): disk full, read-only file system, permission; the path and the OS's reason are printed, previous outputs stay in place.</summary>
+    public const int CannotWrite = 74;
     /// <summary>Unexpected internal failure (EX_SOFTWARE): a bug; please report it.</summary>
     public const int InternalError = 70;
 }

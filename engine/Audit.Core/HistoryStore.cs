@@ -8,6 +8,22 @@ namespace Audit.Core;
 public sealed record HistoryEntry(string Path, string Name, DateTimeOffset CollectedAt, int Suffix);
 
 /// <summary>The history folder is held by another run for longer than we were willing to wait.</summary>
+/// <summary>The history folder cannot be written (read-only, permission, disk full): not a lock held by another run.</summary>
+public sealed class HistoryUnwritableException : IOException
+{
+    public HistoryUnwritableException()
+    {
+    }
+
+    public HistoryUnwritableException(string message) : base(message)
+    {
+    }
+
+    public HistoryUnwritableException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
 public sealed class HistoryLockedException : IOException
 {
     public HistoryLockedException()
@@ -59,6 +75,11 @@ public sealed partial class HistoryStore : IDisposable
                 var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                 return new HistoryStore(directory, fs);
             }
+            catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException io && !IsLockConflict(io)))
+            {
+                // Not another run holding the lock: the folder cannot be written (read-only, permission, full).
+                throw new HistoryUnwritableException($"cannot write the history folder '{directory}': {e.Message}", e);
+            }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(100);
@@ -70,6 +91,9 @@ public sealed partial class HistoryStore : IDisposable
             }
         }
     }
+
+    /// <summary>The lock is held by another process (sharing or lock violation), as opposed to any other failure to open it.</summary>
+    private static bool IsLockConflict(IOException e) => (e.HResult & 0xFFFF) is 32 or 33;
 
     /// <summary>Entries oldest first (by snapshot time, then suffix).</summary>
     public IReadOnlyList<HistoryEntry> Entries()
@@ -123,6 +147,10 @@ public sealed partial class HistoryStore : IDisposable
                     // Someone created it meanwhile (a writer not honouring the lock): take the next suffix.
                 }
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HistoryUnwritableException($"cannot write a history entry in '{Directory}': {e.Message}", e);
         }
         finally
         {

@@ -46,34 +46,7 @@ public static class JsonFileLoader
     {
         options ??= LoadOptions.Default;
         var shown = displayPath ?? path;
-        FileInfo info;
-        try
-        {
-            info = new FileInfo(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, $"invalid path: {e.Message}", shown));
-        }
-        if (!info.Exists)
-        {
-            var what = Directory.Exists(path) ? "is a folder, expected a file" : "file not found";
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, what, shown));
-        }
-        if (info.Length > options.MaxBytes)
-        {
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileTooLarge, DiagnosticLevel.Error,
-                $"file is {info.Length:N0} bytes, over the limit of {options.MaxBytes:N0} bytes (raise it with --max-input-mb)", shown));
-        }
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, $"cannot read: {e.Message}", shown));
-        }
+        var bytes = InputFile.ReadAllBytes(path, options.MaxBytes, shown);
         return Parse<T>(bytes, schemaName, shown);
     }
 

@@ -28,9 +28,21 @@ public static class HtmlReportRenderer
         return sw.ToString();
     }
 
-    public static void Render(ResultsDocument results, TextWriter output, string? templatePath = null)
+    /// <summary>Iterations one loop of a --template may run.</summary>
+    public const int CustomLoopLimit = 10_000_000;
+
+    /// <summary>Characters a --template may write (the data block streamed in by the embedded template does not count).</summary>
+    public const int CustomOutputLimit = 1 << 30;
+
+    /// <summary>Time a --template may take to render.</summary>
+    public static readonly TimeSpan CustomTimeLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest --template file.</summary>
+    public const long MaxTemplateBytes = 4 << 20;
+
+    public static void Render(ResultsDocument results, TextWriter output, string? templatePath = null, CancellationToken cancel = default)
     {
-        var template = templatePath is null ? Default.Value : Parse(File.ReadAllText(templatePath), templatePath);
+        var template = templatePath is null ? Default.Value : Parse(ReadTemplate(templatePath, templatePath), templatePath);
         var view = ReportView.Build(results);
         var script = Resource("templates/report.js");
         var style = Resource("templates/report.css");
@@ -44,19 +56,36 @@ public static class HtmlReportRenderer
 
         var context = new EscapingTemplateContext
         {
-            // Trusted template over untrusted data of any size: no silent truncation of loops or output.
-            LoopLimit = 0,
-            LoopLimitQueryable = 0,
+            // The embedded template is trusted, over untrusted data of any size: no silent truncation of loops or output.
+            // A --template file is not: its loops, output and time are bounded, and the limits are errors, never truncation.
+            LoopLimit = templatePath is null ? 0 : CustomLoopLimit,
+            LoopLimitQueryable = templatePath is null ? 0 : CustomLoopLimit,
             RecursiveLimit = 100,
             LimitToString = 0,
+            OutputLimit = templatePath is null ? null : CustomOutputLimit,
+            OnOutputLimit = ScriptLimitBehavior.Throw,
             StrictVariables = true,
             MemberRenamer = StandardMemberRenamer.Default,
         };
+        using var timeout = templatePath is null ? null : new CancellationTokenSource(CustomTimeLimit);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout?.Token ?? CancellationToken.None);
+        context.CancellationToken = linked.Token;
+        if (templatePath is not null && context.BuiltinObject["object"] is ScriptObject objectFunctions)
+        {
+            // A report template has no business compiling and running text of its own.
+            objectFunctions.Remove("eval");
+            objectFunctions.Remove("eval_template");
+        }
         context.PushGlobal(globals);
         context.PushOutput(new TextWriterOutput(output));
         try
         {
             template.Render(context);
+        }
+        catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true && !cancel.IsCancellationRequested)
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.TemplateError, DiagnosticLevel.Error,
+                $"rendering did not finish within {CustomTimeLimit.TotalMinutes:0} minutes (a loop without end?)", templatePath));
         }
         catch (Scriban.Syntax.ScriptRuntimeException e) when (templatePath is not null)
         {
@@ -67,7 +96,24 @@ public static class HtmlReportRenderer
     }
 
     /// <summary>Parses a --template file without rendering: its errors surface before any work is done.</summary>
-    public static void CheckTemplate(string templatePath, string displayPath) => Parse(File.ReadAllText(templatePath), displayPath);
+    public static void CheckTemplate(string templatePath, string displayPath) => Parse(ReadTemplate(templatePath, displayPath), displayPath);
+
+    /// <summary>A --template file: regular file, at most <see cref="MaxTemplateBytes"/>, strict UTF-8 (an invalid byte is an error at its position).</summary>
+    private static string ReadTemplate(string path, string displayPath)
+    {
+        var bytes = InputFile.ReadAllBytes(path, MaxTemplateBytes, displayPath);
+        var start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes, start, bytes.Length - start);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var offset = start + Math.Max(0, e.Index);
+            var (line, column) = JsonPositionIndex.LineColumnOf(bytes, offset);
+            throw new InputException(new Diagnostic(DiagnosticCodes.TemplateError, DiagnosticLevel.Error, $"invalid UTF-8 byte 0x{bytes[offset]:X2} at byte offset {offset}", displayPath, line, column));
+        }
+    }
 
     private static Template Parse(string text, string name)
     {

@@ -26,16 +26,7 @@ public static partial class InventoryLoader
     {
         displayPath ??= path;
         var bag = new DiagnosticBag();
-        if (!File.Exists(path))
-        {
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, "hosts file not found", displayPath));
-        }
-        var info = new FileInfo(path);
-        if (info.Length > MaxBytes)
-        {
-            throw new InputException(new Diagnostic(DiagnosticCodes.FileTooLarge, DiagnosticLevel.Error, $"hosts file is larger than {MaxBytes / 1048576} MiB", displayPath));
-        }
-        var bytes = File.ReadAllBytes(path);
+        var bytes = InputFile.ReadAllBytes(path, MaxBytes, displayPath);
         string text;
         try
         {

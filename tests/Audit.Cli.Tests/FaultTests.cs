@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Audit.Core;
+using Audit.Tests.Common;
+
+namespace Audit.Cli.Tests;
+
+/// <summary>
+/// Faults and abuse through the CLI, by class: special files as input, a full or read-only disk, killed runs' leftovers,
+/// abusive templates, abusive rule expressions. Each ends with a documented exit code and a message naming the file,
+/// and the previous outputs stay as they were.
+/// </summary>
+public class FaultTests
+{
+    private static void Sh(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+    }
+
+    [Theory]
+    [InlineData("--snapshot")]
+    [InlineData("--rules")]
+    [InlineData("--waivers")]
+    [InlineData("--params")]
+    [InlineData("--template")]
+    public void A_device_or_a_fifo_as_input_is_refused_at_once_naming_it(string option)
+    {
+        using var dir = new TempDir();
+        var fifo = dir.File("pipe.json");
+        Sh("/usr/bin/mkfifo", fifo);
+        foreach (var special in new[] { "/dev/zero", fifo })
+        {
+            var args = option == "--snapshot"
+                ? new[] { "evaluate", "--snapshot", special, "--out", dir.File("out") }
+                : ["run", option, special, "--out", dir.File("out")];
+            var watch = Stopwatch.StartNew();
+            var r = CliRunner.Run(args);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "hung on " + special);
+            Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+            Assert.Contains(special == fifo ? "FIFO (named pipe), not a regular file" : "character device, not a regular file", r.Err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir.File("out")) && Directory.EnumerateFiles(dir.File("out")).Any(), "nothing is written");
+        }
+    }
+
+    [Fact]
+    public void A_hosts_file_that_is_a_device_is_refused()
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("collect", "--hosts-file", "/dev/urandom", "--out", dir.File("s.json"));
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("/dev/urandom: error AUD0001: is a character device", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_full_disk_is_exit_74_naming_the_file_and_the_previous_reports_stay_as_a_set()
+    {
+        using var mount = new TmpfsMount(sizeKiB: 4096);
+        var out1 = CliRunner.Run("run", "--out", mount.Path, "--quiet");
+        Assert.Equal(ExitCodes.Failed, out1.ExitCode);
+        var before = Directory.EnumerateFiles(mount.Path).Order(StringComparer.Ordinal).Select(f => (f, Hashing.Sha256(File.ReadAllBytes(f)))).ToList();
+        // Leave a few KiB: the new set cannot be written.
+        mount.Fill(leaveKiB: 24);
+
+        var r = CliRunner.Run("run", "--out", mount.Path, "--quiet");
+        Assert.Equal(ExitCodes.CannotWrite, r.ExitCode);
+        Assert.Contains("error AUD0007: cannot write " + mount.Path, r.Err, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", r.Err, StringComparison.Ordinal);
+        var after = Directory.EnumerateFiles(mount.Path).Where(f => !f.EndsWith("filler", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(f => (f, Hashing.Sha256(File.ReadAllBytes(f)))).ToList();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void A_read_only_history_folder_is_exit_74_at_once_not_blamed_on_another_run()
+    {
+        using var mount = new TmpfsMount(sizeKiB: 1024, readOnly: true);
+        using var dir = new TempDir();
+        var watch = Stopwatch.StartNew();
+        var r = CliRunner.Run("run", "--out", dir.Path, "--quiet", "--history", mount.Path, "--history-wait", "60");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"waited {watch.Elapsed}");
+        Assert.Equal(ExitCodes.CannotWrite, r.ExitCode);
+        Assert.Contains("Read-only file system", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("another audit run", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Temporary_files_of_killed_runs_are_removed_by_the_next_run_and_only_those()
+    {
+        using var dir = new TempDir();
+        var dead = dir.File($".report.html.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        var live = dir.File($".report.html.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var orphanBackup = dir.File($".junit.xml.{int.MaxValue}.{Guid.NewGuid():N}.bak");
+        var foreign = dir.File(".report.html.tmp");
+        foreach (var f in new[] { dead, live, orphanBackup, foreign })
+        {
+            File.WriteAllText(f, "x");
+        }
+        var r = CliRunner.Run("run", "--out", dir.Path, "--format", "html,json", "--quiet");
+        Assert.Equal(ExitCodes.Failed, r.ExitCode);
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live), "a temporary file of a running process is not touched");
+        Assert.True(File.Exists(foreign), "a file not named by audit is not touched");
+        // A backup whose file is missing (killed between the two renames) is put back.
+        Assert.False(File.Exists(orphanBackup));
+        Assert.Equal("x", File.ReadAllText(dir.File("junit.xml")));
+    }
+
+    [Theory]
+    [InlineData("{{ while true }}{{ end }}", "iteration")]
+    [InlineData("{{ object.eval '1 + 1' }}", "object.eval")]
+    [InlineData("{{ object.eval_template '{{ 1 }}' }}", "object.eval_template")]
+    public void Abusive_templates_are_refused_as_template_errors(string template, string expected)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("t.sbn"), template);
+        var r = CliRunner.Run("run", "--out", dir.File("out"), "--format", "html", "--template", dir.File("t.sbn"), "--quiet");
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("AUD0052", r.Err, StringComparison.Ordinal);
+        Assert.Contains(expected, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_with_invalid_utf8_is_refused_at_its_position()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("t.sbn"), [.. "<p>\n<b>"u8.ToArray(), 0xC3, 0x28, .. "</b>"u8.ToArray()]);
+        var r = CliRunner.Run("run", "--out", dir.File("out"), "--template", dir.File("t.sbn"), "--quiet");
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("t.sbn(2,4): error AUD0052: invalid UTF-8 byte 0xC3", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_memory_bomb_in_an_allowed_expression_is_an_error_verdict_and_the_reports_are_written()
+    {
+        using var dir = new TempDir();
+        var grow = string.Concat(Enumerable.Repeat(".Replace(\\\"x\\\", \\\"" + new string('x', 64) + "\\\")", 9));
+        File.WriteAllText(dir.File("bomb.json"), $$"""
+            {
+              "apiVersion": "audit.hyperv/v1", "kind": "RuleSet", "id": "bomb", "version": "1.0.0", "title": "bomb",
+              "rules": [ {
+                "id": "BOMB-001", "title": "bomb", "severity": "low", "scope": "host", "rationale": "an allowed expression that grows",
+                "assert": "\"xxxxxxxx\"{{grow}}.Length > 0",
+                "message": "{entity}", "remediation": "none needed here", "references": ["test"]
+              } ]
+            }
+            """);
+        Assert.Equal(ExitCodes.Compliant, CliRunner.Run("validate", "--rules", dir.File("bomb.json")).ExitCode);
+        var r = CliRunner.Run("evaluate", "--snapshot", RepoPaths.SampleSnapshot, "--rules", dir.File("bomb.json"), "--out", dir.File("out"), "--quiet");
+        Assert.Equal(ExitCodes.Incomplete, r.ExitCode);
+        var results = System.Text.Json.JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(dir.File("out/results.json")), AuditJson.Options)!;
+        Assert.All(results.Results, v => Assert.Equal(Outcome.Error, v.Outcome));
+        Assert.All(results.Results, v => Assert.Contains("exceeds the evaluation budget", v.Message, StringComparison.Ordinal));
+        Assert.True(File.Exists(dir.File("out/report.html")) && File.Exists(dir.File("out/junit.xml")));
+    }
+
+    /// <summary>A small tmpfs of the test's own, unmounted when disposed (needs root, as the Samba tests do).</summary>
+    private sealed class TmpfsMount : IDisposable
+    {
+        private readonly TempDir _dir = new("audit-tmpfs");
+
+        public TmpfsMount(int sizeKiB, bool readOnly = false)
+        {
+            Assert.True(Environment.IsPrivilegedProcess, "mounting a test tmpfs needs root: run ./test.sh as root or with sudo");
+            Sh("/usr/bin/mount", "-t", "tmpfs", "-o", $"size={sizeKiB}k{(readOnly ? ",ro" : "")}", "audit-test", _dir.Path);
+        }
+
+        public string Path => _dir.Path;
+
+        /// <summary>Fills the file system, leaving about <paramref name="leaveKiB"/> KiB free.</summary>
+        public void Fill(int leaveKiB)
+        {
+            var free = new DriveInfo(Path).AvailableFreeSpace;
+            using var f = File.Create(System.IO.Path.Combine(Path, "filler"));
+            var chunk = new byte[4096];
+            for (var left = free - (leaveKiB * 1024L); left > 0; left -= chunk.Length)
+            {
+                f.Write(chunk, 0, (int)Math.Min(chunk.Length, left));
+            }
+        }
+
+        public void Dispose()
+        {
+            Sh("/usr/bin/umount", _dir.Path);
+            _dir.Dispose();
+        }
+    }
+}
