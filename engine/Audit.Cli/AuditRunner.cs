@@ -222,7 +222,8 @@ public sealed class AuditRunner(CliContext ctx)
         var idWidth = list.Max(r => r.Id.Length);
         foreach (var r in list)
         {
-            ctx.Out.WriteLine($"{r.Id.PadRight(idWidth)}  {r.Severity.Name(),-8}  {r.Scope.Name(),-9}  {r.Definition.Title}");
+            // Rule files are hostile input like facts: no terminal escape reaches the screen.
+            ctx.Out.WriteLine(CliContext.Sanitize($"{r.Id.PadRight(idWidth)}  {r.Severity.Name(),-8}  {r.Scope.Name(),-9}  {r.Definition.Title}"));
         }
         ctx.Out.WriteLine($"{list.Count} rules in {result.Catalog.RuleSets.Count} rule sets");
         return ExitCodes.Compliant;

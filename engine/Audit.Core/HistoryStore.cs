@@ -92,8 +92,13 @@ public sealed partial class HistoryStore : IDisposable
         }
     }
 
-    /// <summary>The lock is held by another process (sharing or lock violation), as opposed to any other failure to open it.</summary>
-    private static bool IsLockConflict(IOException e) => (e.HResult & 0xFFFF) is 32 or 33;
+    /// <summary>
+    /// The lock is held by another process, as opposed to any other failure to open it: on Windows a sharing or lock
+    /// violation (ERROR_SHARING_VIOLATION 32, ERROR_LOCK_VIOLATION 33); on Unix .NET's advisory lock failing with
+    /// EWOULDBLOCK, whose errno .NET reports as the HResult (11 on Linux, 35 on macOS).
+    /// </summary>
+    private static bool IsLockConflict(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult is 11 or 35;
 
     /// <summary>Entries oldest first (by snapshot time, then suffix).</summary>
     public IReadOnlyList<HistoryEntry> Entries()

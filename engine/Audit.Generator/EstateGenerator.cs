@@ -587,8 +587,9 @@ public static class EstateGenerator
             VmFacts Get((int Host, int Vm) x) => vms[x.Host][x.Vm];
             void Set((int Host, int Vm) x, VmFacts v) => vms[x.Host][x.Vm] = v;
 
+            // Data Exchange matters on every host version (HV-IS-002); the package comparison only before 2016 (HV-IS-001).
             var running = all.Where(x => PreIs(x.Host) && Get(x).State == "Running").ToList();
-            var noKvp = _rng.Quota(running, _r);
+            var noKvp = _rng.Quota(all.Where(x => Get(x).State == "Running"), _r);
             foreach (var x in noKvp)
             {
                 Set(x, Get(x) with { Guest = null });

@@ -9,19 +9,25 @@ namespace Audit.Rules;
 /// </summary>
 public static class CollectionRemediation
 {
-    private static readonly Dictionary<string, string> Sources = new(StringComparer.Ordinal)
+    /// <summary>What each collector reads: a description, and the namespace and class to try by hand.</summary>
+    private static readonly Dictionary<string, (string What, string Namespace, string Class)> Sources = new(StringComparer.Ordinal)
     {
-        [Collectors.Os] = @"root\cimv2 Win32_OperatingSystem",
-        [Collectors.Roles] = @"root\cimv2 Win32_ServerFeature",
-        [Collectors.Cluster] = @"root\MSCluster (MSCluster_Cluster, MSCluster_Node; needs packet privacy over DCOM)",
-        [Collectors.IntegrationServices] = @"the registry through root\default StdRegProv (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version)",
-        [Collectors.Vms] = @"root\virtualization\v2 (Msvm_ComputerSystem, Msvm_KvpExchangeComponent, Msvm_VirtualHardDiskSettingData)",
-        [Collectors.Hotfixes] = @"root\cimv2 Win32_QuickFixEngineering",
-        [Collectors.LiveMigration] = @"root\virtualization\v2 Msvm_VirtualSystemMigrationServiceSettingData",
-        [Collectors.Storage] = @"the registry through root\default StdRegProv (HKLM\SYSTEM\CurrentControlSet\Control\FileSystem)",
-        [Collectors.ScheduledTasks] = @"root\Microsoft\Windows\TaskScheduler MSFT_ScheduledTask",
-        [Collectors.Smb] = @"root\Microsoft\Windows\SMB MSFT_SmbServerConfiguration",
+        [Collectors.Os] = (@"root\cimv2 Win32_OperatingSystem", @"root\cimv2", "Win32_OperatingSystem"),
+        [Collectors.Roles] = (@"root\cimv2 Win32_ServerFeature", @"root\cimv2", "Win32_ServerFeature"),
+        [Collectors.Cluster] = (@"root\MSCluster (MSCluster_Cluster, MSCluster_Node; needs packet privacy over DCOM)", @"root\MSCluster", "MSCluster_Node"),
+        [Collectors.IntegrationServices] = (@"the registry through root\default StdRegProv (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version)", @"root\default", "StdRegProv"),
+        [Collectors.Vms] = (@"root\virtualization\v2 (Msvm_ComputerSystem, Msvm_KvpExchangeComponent, Msvm_VirtualHardDiskSettingData)", @"root\virtualization\v2", "Msvm_ComputerSystem"),
+        [Collectors.Hotfixes] = (@"root\cimv2 Win32_QuickFixEngineering", @"root\cimv2", "Win32_QuickFixEngineering"),
+        [Collectors.LiveMigration] = (@"root\virtualization\v2 Msvm_VirtualSystemMigrationServiceSettingData", @"root\virtualization\v2", "Msvm_VirtualSystemMigrationServiceSettingData"),
+        [Collectors.Storage] = (@"the registry through root\default StdRegProv (HKLM\SYSTEM\CurrentControlSet\Control\FileSystem)", @"root\default", "StdRegProv"),
+        [Collectors.ScheduledTasks] = (@"root\Microsoft\Windows\TaskScheduler MSFT_ScheduledTask", @"root\Microsoft\Windows\TaskScheduler", "MSFT_ScheduledTask"),
+        [Collectors.Smb] = (@"root\Microsoft\Windows\SMB MSFT_SmbServerConfiguration", @"root\Microsoft\Windows\SMB", "MSFT_SmbServerConfiguration"),
     };
+
+    /// <summary>Codes the CIM collectors record (CimErrorCode): access denied, and ours for timeout and unreachable.</summary>
+    private const int AccessDenied = 2;
+    private const int Timeout = 1001;
+    private const int Unreachable = 1002;
 
     /// <summary>The fix for <paramref name="collector"/> on <paramref name="owner"/> given its collection record (null: none).</summary>
     public static string For(string collector, string owner, CollectionStatus? status)
@@ -32,16 +38,17 @@ public static class CollectionRemediation
                 ? "Collect the directory facts and merge them into the snapshot: audit collect --directory ldaps://DC --directory-base DN --out directory.json, then audit snapshot merge."
                 : "Check the directory collection: the --directory URL and port (LDAPS 636), the CA given with --directory-ca, and that the bind account can read computer objects (msDS-AllowedToDelegateTo, userAccountControl, servicePrincipalName); then collect again.";
         }
-        var source = Sources.GetValueOrDefault(collector, $"the '{collector}' facts");
+        var (what, ns, cls) = Sources.GetValueOrDefault(collector, ($"the '{collector}' facts", "root\\cimv2", "Win32_OperatingSystem"));
         if (status is null)
         {
-            return $"Collect {owner} again with a current collector (audit collect --hosts {owner}): the snapshot has no record for {source}.";
+            return $"Collect {owner} again with a current collector (audit collect --hosts {owner}): the snapshot has no record for {what}.";
         }
-        var text = status.Message ?? "";
-        if (status.ErrorCode == 2 || text.Contains("access denied", StringComparison.OrdinalIgnoreCase))
+        return status.ErrorCode switch
         {
-            return $"Give the collecting account the right to read {source} on {owner}: membership of its local Administrators group, or 'Enable Account' and 'Remote Enable' on that WMI namespace (wmimgmt.msc > WMI Control > Security) with membership of 'Remote Management Users'; then collect again.";
-        }
-        return $"Make {source} readable on {owner}, then collect again: check WinRM (Test-WSMan {owner}; winrm quickconfig on the host), the firewall (TCP 5985/5986), and the class itself (Get-CimInstance -ComputerName {owner} -Namespace <namespace> -ClassName <class>).";
+            AccessDenied => $"Give the collecting account the right to read {what} on {owner}: membership of its local Administrators group, or 'Enable Account' and 'Remote Enable' on the {ns} namespace (wmimgmt.msc > WMI Control > Security) with membership of 'Remote Management Users'; then collect again.",
+            Timeout => $"Reading {what} on {owner} took longer than the per-operation time limit: collect again with a longer one (audit collect --operation-timeout SECONDS, default 60), and if it stays slow check the class by hand on the host: Measure-Command {{ Get-CimInstance -Namespace {ns} -ClassName {cls} }}.",
+            Unreachable => $"{owner} could not be reached: check name resolution, WinRM (Test-WSMan {owner}; winrm quickconfig on the host) and the firewall (TCP 5985/5986), then collect again.",
+            _ => $"Make {what} readable on {owner}, then collect again: try it by hand (Get-CimInstance -ComputerName {owner} -Namespace {ns} -ClassName {cls}) and fix what it reports.",
+        };
     }
 }

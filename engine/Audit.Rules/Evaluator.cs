@@ -287,7 +287,9 @@ public static class Evaluator
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A rule's own "cannot tell" (Fn.Need, FactException) says why in its words; anything else names the let.
-                return Make(rule, entity, Outcome.Error, Unwrap(e) is FactException f ? $"cannot tell: {f.Message}" : $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
+                return Unwrap(e) is FactException f
+                    ? Make(rule, entity, Outcome.Error, $"cannot tell: {f.Message}", null, null, f.HowToTell)
+                    : Make(rule, entity, Outcome.Error, $"could not evaluate '{rule.Lets[i].Name}': {Explain(e)}", null, null);
             }
         }
 

@@ -36,6 +36,22 @@ public static class Fn
     /// <summary>Throws (error verdict with <paramref name="what"/>) when the value is null; returns it otherwise.</summary>
     public static string Need(string? value, string what) => value ?? throw new FactException(what);
 
+    /// <summary>As <see cref="Need(string?, string)"/>, with how to find out (the error verdict's remediation).</summary>
+    public static string Need(string? value, string what, string howToTell) => value ?? throw new FactException(what) { HowToTell = howToTell };
+
+    /// <summary>A domain controller account: SERVER_TRUST_ACCOUNT (0x2000), or PARTIAL_SECRETS_ACCOUNT (0x4000000) for a read-only DC.</summary>
+    public static bool IsDomainController(ComputerFacts computer) => computer.Flags.ServerTrustAccount || (computer.UserAccountControl & 0x4000000) != 0;
+
+    /// <summary>Installed KBs numbered above every KB of <paramref name="known"/>: updates newer than the data knows (possibly newer rollups).</summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static IReadOnlyList<string> KbsAbove(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> known)
+    {
+        var list = hotfixes ?? throw new FactException("hotfix list is missing");
+        var max = known.Select(k => long.TryParse(KbNumber(k), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0).DefaultIfEmpty(0).Max();
+        return [.. list.Select(h => Kb(h.Id)).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(k => long.TryParse(KbNumber(k), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > max).Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Map lookup that returns null when the key is absent (case-insensitive keys).</summary>
     public static string? Get(IReadOnlyDictionary<string, string>? map, string? key)
     {
@@ -140,12 +156,28 @@ public static class Fn
     /// Empty when all nodes carry the same set.
     /// </summary>
     [ReadsFacts(Collectors.Hotfixes)]
-    public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes)
+    public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes) => KbDifferences(nodes, []);
+
+    /// <summary>
+    /// As <see cref="KbDifferences(IEnumerable{HostFacts})"/>, with cumulative rollups compared by the newest each node
+    /// carries rather than one by one: a node with a later rollup does not "lack" the superseded one (Windows Update no
+    /// longer offers it).
+    /// </summary>
+    [ReadsFacts(Collectors.Hotfixes)]
+    public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes, IEnumerable<string> rollups)
     {
         var list = nodes.ToList();
-        var sets = list.ToDictionary(n => n.Name, n => new HashSet<string>(Kbs(n.Hotfixes), StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
+        var cumulative = new HashSet<string>(rollups.Select(Kb), StringComparer.OrdinalIgnoreCase);
+        var sets = list.ToDictionary(n => n.Name, n => new HashSet<string>(Kbs(n.Hotfixes).Where(k => !cumulative.Contains(k)), StringComparer.OrdinalIgnoreCase), StringComparer.Ordinal);
+        var newest = list.ToDictionary(n => n.Name, n => Kbs(n.Hotfixes).Where(cumulative.Contains)
+            .OrderByDescending(k => long.Parse(KbNumber(k), NumberStyles.None, CultureInfo.InvariantCulture)).FirstOrDefault() ?? "none", StringComparer.Ordinal);
+        var head = new List<string>();
+        if (cumulative.Count > 0 && newest.Values.Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1)
+        {
+            head.Add("newest Monthly Rollup (" + string.Join(", ", list.Select(n => $"{n.Name}: {newest[n.Name]}")) + ")");
+        }
         var all = sets.Values.SelectMany(s => s).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
-        var result = new List<string>();
+        var result = head;
         foreach (var kb in all)
         {
             var missing = list.Where(n => !sets[n.Name].Contains(kb)).Select(n => n.Name).Order(StringComparer.Ordinal).ToList();
@@ -299,8 +331,19 @@ public static class Fn
     /// Integration Services facts were not collected. Evidence only: a rule may pass on what it shows, never on its absence,
     /// so reading it does not make the rule depend on that collection (a node without Hyper-V has no such package).
     /// </summary>
-    public static string? GuestInstallerVersion(HostFacts host, string valueName) =>
-        Get(host.IntegrationServices, valueName)?.Trim() is { Length: > 0 } v && TryVer(v) is not null ? v : null;
+    public static string? GuestInstallerVersion(HostFacts host, string valueName)
+    {
+        var status = host.Collection.FirstOrDefault(c => c.Collector == Collectors.IntegrationServices);
+        if (host.Roles?.HyperV == true && status?.Status is not CollectionState.Ok)
+        {
+            // A Hyper-V host has the package; not having read it is not its absence.
+            throw new FactException($"the Integration Services packages of {host.Name} were not collected ({status?.Message ?? "no collection record"}), so their evidence is unknown")
+            {
+                HowToTell = CollectionRemediation.For(Collectors.IntegrationServices, host.Name, status),
+            };
+        }
+        return Get(host.IntegrationServices, valueName)?.Trim() is { Length: > 0 } v && TryVer(v) is not null ? v : null;
+    }
 
     /// <summary>Installed KBs among <paramref name="kbs"/>, in the order given.</summary>
     [ReadsFacts(Collectors.Hotfixes)]
@@ -388,6 +431,9 @@ public sealed class FactException : Exception
     public FactException(string message, Exception inner) : base(message, inner)
     {
     }
+
+    /// <summary>How to find out, for a rule that cannot tell: becomes the error verdict's remediation.</summary>
+    public string? HowToTell { get; init; }
 }
 
 /// <summary>

@@ -160,6 +160,48 @@ public class FaultTests
         Assert.True(File.Exists(dir.File("out/report.html")) && File.Exists(dir.File("out/junit.xml")));
     }
 
+    [Fact]
+    public void Rule_texts_are_hostile_on_the_terminal_and_in_markdown()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("evil.json"), """
+            {
+              "apiVersion": "audit.hyperv/v1", "kind": "RuleSet", "id": "evil", "version": "1.0.0", "title": "evil <script>alert(1)</script>",
+              "rules": [ {
+                "id": "EVIL-001", "title": "title \u001b]0;pwned\u0007 \u001b[2J \u202e reversed \u0085 <img src=x onerror=alert(1)>", "severity": "low", "scope": "host",
+                "rationale": "why [click](javascript:alert(1)) <script>alert(2)</script> \u001b[31m",
+                "assert": "host.Name != \"`</code><script>alert(3)</script>\"",
+                "message": "{entity}", "remediation": "**do** `this` | <b>now</b>", "references": ["<iframe src=x>"]
+              } ]
+            }
+            """);
+        var list = CliRunner.Run("rules", "--rules", dir.File("evil.json"));
+        Assert.Equal(ExitCodes.Compliant, list.ExitCode);
+        foreach (var bad in new[] { '\u001b', '\u0007', '\u202e', '\u0085' })
+        {
+            Assert.DoesNotContain(bad, list.Out);
+        }
+        Assert.Contains("\\u001b", list.Out, StringComparison.OrdinalIgnoreCase);
+
+        var docs = CliRunner.Run("rules", "--rules", dir.File("evil.json"), "--docs", dir.File("docs"));
+        Assert.Equal(ExitCodes.Compliant, docs.ExitCode);
+        // Inside a code span Markdown shows text literally (HTML included); everywhere else no tag may survive.
+        const string span = "``host.Name != \"`</code><script>alert(3)</script>\"``";
+        foreach (var page in new[] { "EVIL-001.md", "README.md" })
+        {
+            var md = File.ReadAllText(dir.File("docs/" + page)).Replace(span, "", StringComparison.Ordinal);
+            Assert.DoesNotContain("<script", md, StringComparison.Ordinal);
+            Assert.DoesNotContain("<img", md, StringComparison.Ordinal);
+            Assert.DoesNotContain("<iframe", md, StringComparison.Ordinal);
+            Assert.DoesNotContain('\u001b', md);
+            Assert.DoesNotContain('\u202e', md);
+        }
+        var rule = File.ReadAllText(dir.File("docs/EVIL-001.md"));
+        // The expression's backtick cannot close its code span: the span is fenced with two.
+        Assert.Contains(span, rule, StringComparison.Ordinal);
+        Assert.Contains("why \\[click\\](javascript:alert(1)) &lt;script&gt;alert(2)&lt;/script&gt; \\\\u001B\\[31m", rule, StringComparison.Ordinal);
+    }
+
     /// <summary>A small tmpfs of the test's own, unmounted when disposed (needs root, as the Samba tests do).</summary>
     private sealed class TmpfsMount : IDisposable
     {

@@ -106,7 +106,8 @@ public class ParamsAndSelectionTests
     {
         using var dir = new TempDir();
         var r = CliRunner.Run("run", "--out", dir.Path, "--format", "json", "--exclude", "KB,security", "--exclude", "TRIM-00*", "--min-severity", "medium");
-        Assert.Equal(ExitCodes.Failed, r.ExitCode);
+        // What remains fails only at medium, below the default gate (high).
+        Assert.Equal(ExitCodes.Compliant, r.ExitCode);
         var ids = Read(dir.Path).Rules.Select(x => x.Id).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["AD-DELEG-001", "AD-DELEG-003", "AD-DELEG-004", "CLU-001", "DISK-001", "DISK-003", "HV-IS-001", "HV-LM-001", "HV-LM-002", "HV-LM-004", "HV-LM-005", "LIFE-002", "LIFE-004", "SMB-001"], ids);
         var sel = Read(dir.Path).Run.Selection!;
@@ -164,7 +165,8 @@ public class SampleParamsTests
         Assert.Equal("", r.Err);
         var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(Path.Combine(dir.Path, "results.json")), AuditJson.Options)!;
         Assert.Equal("samples/params.json", results.Run.ParametersFile!.Path);
-        Assert.Equal(["ad-delegation.migrationGroups", "hyperv-live-migration.maxSimultaneousMigrations", "trim-unmap.maxRetrimAgeDays"],
+        // migrationGroups is one parameter of two rule sets (delegation pairs, host live-migration settings): set once, recorded for both.
+        Assert.Equal(["ad-delegation.migrationGroups", "hyperv-live-migration.maxSimultaneousMigrations", "hyperv-live-migration.migrationGroups", "trim-unmap.maxRetrimAgeDays"],
             results.ParameterSources!.Where(kv => kv.Value == "file").Select(kv => kv.Key));
         Assert.Contains("samples/params.json", File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md")), StringComparison.Ordinal);
     }

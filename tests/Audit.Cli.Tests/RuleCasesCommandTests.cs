@@ -138,8 +138,8 @@ public class RuleCasesCommandTests
         using var dir = new TempDir();
         var path = CasesFile(dir, "params.cases.json", """
             [
-              { "rule": "KB-006", "name": "longer period", "entity": "ZULU", "outcome": "pass", "params": { "maxUpdateAgeDays": "1100" } },
-              { "rule": "KB-006", "name": "no such parameter", "entity": "ZULU", "outcome": "pass", "params": { "noSuchParameter": "1" } }
+              { "rule": "TRIM-004", "name": "longer period", "entity": "XRAY", "outcome": "pass", "params": { "maxRetrimAgeDays": "30" } },
+              { "rule": "TRIM-004", "name": "no such parameter", "entity": "XRAY", "outcome": "pass", "params": { "noSuchParameter": "1" } }
             ]
             """);
         var r = CliRunner.Run("test", path);

@@ -20,7 +20,7 @@ public class EvaluatorTests
     public void Collector_error_makes_dependent_rules_error_never_pass()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-KB-001", "host", "host.Hotfixes.Count() >= 0"));
-        var host = Facts.Host("A", collection: Facts.With(Collectors.Hotfixes, CollectionState.Error, "access denied"), hotfixes: []);
+        var host = Facts.Host("A", collection: [.. Facts.With(Collectors.Hotfixes, CollectionState.Error, "access denied").Select(c => c.Collector == Collectors.Hotfixes ? c with { ErrorCode = 2 } : c)], hotfixes: []);
         var v = One(catalog, Facts.Snapshot(host));
         Assert.Equal(Outcome.Error, v.Outcome);
         Assert.Contains("'hotfixes' collection failed on A: access denied", v.Message, StringComparison.Ordinal);
@@ -32,12 +32,16 @@ public class EvaluatorTests
     public void Errors_carry_a_collection_fix_and_other_verdicts_none()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-LM-009", "host", "host.LiveMigration.Enabled"));
-        var timeout = Facts.Host("T", collection: Facts.With(Collectors.LiveMigration, CollectionState.Error, "WS-Management operation timed out"));
+        var timeout = Facts.Host("T", collection: [.. Facts.With(Collectors.LiveMigration, CollectionState.Error, "operation timed out").Select(c => c.Collector == Collectors.LiveMigration ? c with { ErrorCode = 1001 } : c)]);
+        var unreachable = Facts.Host("N", collection: [.. Facts.With(Collectors.LiveMigration, CollectionState.Error, "unreachable").Select(c => c.Collector == Collectors.LiveMigration ? c with { ErrorCode = 1002 } : c)]);
+        var other = Facts.Host("O", collection: Facts.With(Collectors.LiveMigration, CollectionState.Error, "Invalid query"));
         var missing = Facts.Host("M", collection: [.. Facts.AllOk().Where(c => c.Collector != Collectors.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
         var unsupported = Facts.Host("U", collection: Facts.With(Collectors.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
         var fine = Facts.Host("F") with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
-        var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity);
-        Assert.Contains("Test-WSMan T", results["T"].Remediation, StringComparison.Ordinal);
+        var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, unreachable, other, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity);
+        Assert.Contains("--operation-timeout", results["T"].Remediation, StringComparison.Ordinal);
+        Assert.Contains("Test-WSMan N", results["N"].Remediation, StringComparison.Ordinal);
+        Assert.Contains(@"Get-CimInstance -ComputerName O -Namespace root\virtualization\v2 -ClassName Msvm_VirtualSystemMigrationServiceSettingData", results["O"].Remediation, StringComparison.Ordinal);
         Assert.Contains("audit collect --hosts M", results["M"].Remediation, StringComparison.Ordinal);
         Assert.Equal((Outcome.NotApplicable, null), (results["U"].Outcome, results["U"].Remediation));
         Assert.Equal((Outcome.Pass, null), (results["F"].Outcome, results["F"].Remediation));

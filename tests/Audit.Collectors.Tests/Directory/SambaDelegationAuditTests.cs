@@ -84,7 +84,8 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
         Assert.Equal(Outcome.Pass, V("AD-DELEG-001", "HV1->HV2").Outcome);
         Assert.Equal(Outcome.Pass, V("AD-DELEG-001", "HV2->HV1").Outcome);
         Assert.Equal(Outcome.Pass, V("AD-DELEG-001", "HV3->HV2").Outcome);
-        Assert.Equal(Outcome.Pass, V("AD-DELEG-001", "HV4->HV3").Outcome);
+        // HV4 runs 2016, HV3 2012: live migration to an older Hyper-V version is not supported, so that direction needs nothing.
+        Assert.Equal(Outcome.NotApplicable, V("AD-DELEG-001", "HV4->HV3").Outcome);
 
         // Missing migration-service SPNs: HV2 -> HV3 has only the cifs entries.
         var noMvsms = V("AD-DELEG-001", "HV2->HV3");
