@@ -81,17 +81,19 @@ public sealed class AuditRunner(CliContext ctx)
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
             CheckTimeout = s.CheckTimeout,
+            Cancel = ctx.Cancel,
         });
         results = nightly.AfterEvaluation(results, waivers, catalog);
 
-        var written = OutputWriter.Write(results, s.Formats, outDir, templatePath);
+        ctx.Cancel.ThrowIfCancellationRequested();
+        var written = OutputWriter.Write(results, s.Formats, outDir, templatePath, ctx.Cancel);
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
         nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
         return results.Summary.ExitCode;
     }
 
     /// <summary>audit report: re-render reports from a results.json written earlier. Exit 0 once written (not the run's verdict).</summary>
-    public int Report(string resultsPath, IReadOnlySet<string> formats, string outRelative, string? template, bool quiet)
+    public int Report(string resultsPath, IReadOnlySet<string> formats, string outRelative, string? template, bool quiet, long maxInputBytes = LoadOptions.DefaultMaxBytes)
     {
         var path = ctx.Env.Resolve(resultsPath);
         var outDir = ctx.Env.Resolve(outRelative);
@@ -107,8 +109,8 @@ public sealed class AuditRunner(CliContext ctx)
             }
         }
         var templatePath = CheckTemplate(ctx, template);
-        var results = ResultsLoader.Load(path, displayPath: resultsPath).Value;
-        var written = OutputWriter.Write(results, formats, outDir, templatePath);
+        var results = ResultsLoader.Load(path, new LoadOptions { MaxBytes = maxInputBytes }, resultsPath).Value;
+        var written = OutputWriter.Write(results, formats, outDir, templatePath, ctx.Cancel);
         OutputWriter.PrintConsole(ctx, results, formats.Contains("console"), quiet, written, outRelative);
         return ExitCodes.Compliant;
     }
@@ -131,7 +133,7 @@ public sealed class AuditRunner(CliContext ctx)
     }
 
     /// <summary>audit diff OLD NEW: the drift between two results files, as text, new failures first.</summary>
-    public int Diff(string oldPath, string newPath)
+    public int Diff(string oldPath, string newPath, long maxInputBytes = LoadOptions.DefaultMaxBytes)
     {
         var (o, n) = (ctx.Env.Resolve(oldPath), ctx.Env.Resolve(newPath));
         var diagnostics = new List<Diagnostic>();
@@ -140,7 +142,7 @@ public sealed class AuditRunner(CliContext ctx)
         {
             try
             {
-                set(ResultsLoader.Load(path, displayPath: Display(path)));
+                set(ResultsLoader.Load(path, new LoadOptions { MaxBytes = maxInputBytes }, Display(path)));
             }
             catch (InputException e)
             {

@@ -16,6 +16,7 @@ public static class CliApp
           69  live collection is not available on this platform (CIM needs Windows)
           70  internal error (a bug: please report it)
           74  an output could not be written (disk full, read-only, permission, history folder): the previous outputs stay
+          130 stopped by Ctrl+C, 143 by SIGTERM: previous outputs left as they were, temporary files removed
           Waived checks never count. With --fail-on-new, 1 and 2 count only failures and errors new since the baseline.
         """;
 
@@ -48,9 +49,10 @@ public static class CliApp
         }
         if (parsed.Errors.Count > 0)
         {
+            var secrets = SecretsIn(args);
             foreach (var error in parsed.Errors)
             {
-                stderr.WriteLine($"audit: error: {error.Message}");
+                stderr.WriteLine($"audit: error: {CliContext.Sanitize(Redact(error.Message, secrets))}");
             }
             stderr.WriteLine("Run 'audit --help' (or 'audit <command> --help') for usage.");
             return ExitCodes.Usage;
@@ -79,10 +81,10 @@ public static class CliApp
             stderr.WriteLine($"audit: error {DiagnosticCodes.CannotWrite}: {CliContext.Sanitize(e.Message)}");
             return ExitCodes.CannotWrite;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            stderr.WriteLine("audit: cancelled");
-            return ExitCodes.Incomplete;
+            stderr.WriteLine("audit: stopped: previous outputs left as they were");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -98,7 +100,38 @@ public static class CliApp
             return ExitCodes.InternalError;
         }
     }
+    /// <summary>
+    /// Values that look like secrets on the command line: what follows an option whose name speaks of a password,
+    /// secret, token or key (as the next argument or after '='). audit takes no secret on the command line; when one is
+    /// given by mistake, error messages must not repeat it.
+    /// </summary>
+    internal static IReadOnlyList<string> SecretsIn(string[] args)
+    {
+        var secrets = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith('-') || !System.Text.RegularExpressions.Regex.IsMatch(a, "pass|pwd|secret|token|key|credential", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            {
+                continue;
+            }
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && eq < a.Length - 1)
+            {
+                secrets.Add(a[(eq + 1)..]);
+            }
+            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                secrets.Add(args[i + 1]);
+            }
+        }
+        return secrets;
+    }
+
+    internal static string Redact(string text, IReadOnlyList<string> secrets) =>
+        secrets.Where(s => s.Length > 0).Aggregate(text, (t, s) => t.Replace(s, "********", StringComparison.Ordinal));
 }
+
 
 /// <summary>What commands share: writers, environment, cancellation, diagnostics printing.</summary>
 public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)

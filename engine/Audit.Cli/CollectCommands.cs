@@ -312,7 +312,7 @@ internal sealed class CollectRun(CliContext ctx)
                 password = ctx.Env.GetVariable(s.PasswordEnv);
                 if (string.IsNullOrEmpty(password))
                 {
-                    throw new UsageException($"the environment variable '{s.PasswordEnv}' named by --password-env is not set or empty");
+                    throw new UsageException("the environment variable named by --password-env is not set or empty (its name is not repeated here, in case a password was given by mistake)");
                 }
             }
         }
@@ -377,7 +377,15 @@ internal sealed class CollectRun(CliContext ctx)
                     $"a simple bind as {s.DirectoryUser} to {uri.Scheme}://{uri.Authority} sends the password in clear text: use ldaps:// or --directory-starttls");
                 ctx.Err.WriteLine(CliContext.Sanitize(w.ToString()));
             }
-            password = DirectoryPasswordResolver.Resolve(s.DirectoryPasswordEnv, s.DirectoryUser, getEnvironment: ctx.Env.GetVariable);
+            try
+            {
+                password = DirectoryPasswordResolver.Resolve(s.DirectoryPasswordEnv, s.DirectoryUser, getEnvironment: ctx.Env.GetVariable);
+            }
+            catch (InputException e)
+            {
+                // A missing password is a matter of how audit was called (64), not of an input file (65).
+                throw new UsageException(e.Diagnostics[0].Message);
+            }
         }
         else if (s.DirectoryPasswordEnv is not null)
         {

@@ -29,11 +29,12 @@ internal static class Commands
         var output = new Option<string>("--out") { Description = "Output folder (default: out).", HelpName = "DIR", DefaultValueFactory = _ => "out" };
         var template = new Option<string?>("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the one-line verdict." };
-        foreach (var o in new Option[] { results, format, output, template, quiet })
+        var maxInput = MaxInputOption();
+        foreach (var o in new Option[] { results, format, output, template, quiet, maxInput })
         {
             cmd.Options.Add(o);
         }
-        cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, ParseFormats(r.GetValue(format)), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet)));
+        cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, ParseFormats(r.GetValue(format)), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet), ParseMaxInput(r.GetValue(maxInput))));
         return cmd;
     }
 
@@ -44,7 +45,9 @@ internal static class Commands
         var newer = new Argument<string>("NEW") { Description = "The later results.json." };
         cmd.Arguments.Add(older);
         cmd.Arguments.Add(newer);
-        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!));
+        var maxInput = MaxInputOption();
+        cmd.Options.Add(maxInput);
+        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!, ParseMaxInput(r.GetValue(maxInput))));
         return cmd;
     }
 
@@ -200,6 +203,9 @@ internal static class Commands
         }
         return d;
     }
+
+    private static Option<long> MaxInputOption() =>
+        new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
 
     private static long ParseMaxInput(long mb) =>
         mb is > 0 and <= 1 << 20 ? mb * 1024 * 1024 : throw new UsageException($"--max-input-mb {mb} must be between 1 and {1 << 20}");

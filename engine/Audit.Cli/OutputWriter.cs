@@ -12,7 +12,7 @@ internal static class OutputWriter
     public const string HtmlFile = "report.html";
     public const string JUnitFile = "junit.xml";
 
-    public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir, string? template = null)
+    public static IReadOnlyList<string> Write(ResultsDocument results, IReadOnlySet<string> formats, string outDir, string? template = null, CancellationToken cancel = default)
     {
         // Rendered in parallel to temporary files, renamed only when all succeeded: a failing (custom) template or a
         // full disk leaves the previous report, JUnit and results together, never a mix of two runs.
@@ -33,12 +33,12 @@ internal static class OutputWriter
             files.Add((Path.Combine(outDir, HtmlFile), s =>
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-                HtmlReportRenderer.Render(results, w, template);
+                HtmlReportRenderer.Render(results, w, template, cancel);
             }
             ));
             written.Add(HtmlFile);
         }
-        AtomicFile.WriteAll(files);
+        AtomicFile.WriteAll(files, cancel);
         return written;
     }
 

@@ -20,7 +20,7 @@ public static partial class AtomicFile
     /// Writes several files as a set: each to its temporary file (in parallel), and only when every one succeeded are
     /// they put in place. A failure in any writer, or in putting any file in place, leaves every target as it was.
     /// </summary>
-    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files, CancellationToken cancel = default)
     {
         var targets = files.Select(f => Path.GetFullPath(f.Path)).ToList();
         foreach (var dir in targets.Select(t => Path.GetDirectoryName(t) ?? ".").Distinct(StringComparer.Ordinal))
@@ -55,6 +55,15 @@ public static partial class AtomicFile
             // The first writer's own exception (an InputException from a template, say), not the wrapper.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
             throw;
+        }
+        if (cancel.IsCancellationRequested)
+        {
+            // Stopped (Ctrl+C, SIGTERM) after the writers: nothing is put in place.
+            foreach (var t in temps)
+            {
+                TryDelete(t);
+            }
+            cancel.ThrowIfCancellationRequested();
         }
         ReplaceAsSet(targets, temps!);
     }

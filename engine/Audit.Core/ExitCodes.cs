@@ -17,6 +17,10 @@ public static class ExitCodes
     public const int InvalidInput = 65;
     /// <summary>An output could not be written (EX_IOERR): disk full, read-only file system, permission; the path and the OS's reason are printed, previous outputs stay in place.</summary>
     public const int CannotWrite = 74;
+    /// <summary>Stopped by Ctrl+C (SIGINT, 128 + 2); previous outputs left as they were, temporary files removed.</summary>
+    public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM (128 + 15), as <see cref="Interrupted"/>.</summary>
+    public const int Terminated = 143;
     /// <summary>Unexpected internal failure (EX_SOFTWARE): a bug; please report it.</summary>
     public const int InternalError = 70;
 }

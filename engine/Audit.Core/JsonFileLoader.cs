@@ -119,6 +119,19 @@ public static class JsonFileLoader
         {
             while (reader.Read())
             {
+                // Numbers the schema check and the model cannot hold: refused here, at their position, with a reason.
+                if (reader.TokenType == JsonTokenType.Number && !reader.TryGetInt64(out _))
+                {
+                    var raw = reader.ValueSpan;
+                    var integral = raw.IndexOfAny("."u8) < 0 && raw.IndexOfAny("eE"u8) < 0;
+                    if (integral || !reader.TryGetDouble(out var d) || double.IsInfinity(d))
+                    {
+                        var (l, c) = JsonPositionIndex.LineColumnOf(bytes.ToArray(), reader.TokenStartIndex);
+                        var shown = raw.Length > 40 ? Encoding.UTF8.GetString(raw[..40]) + "..." : Encoding.UTF8.GetString(raw);
+                        throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error,
+                            integral ? $"number {shown} is out of range (integers must fit in 64 bits)" : $"number {shown} is out of range", displayPath, l, c));
+                    }
+                }
             }
         }
         catch (JsonException e)

@@ -20,6 +20,8 @@ public sealed record EvaluationOptions
     public bool RecordTimings { get; init; } = true;
     /// <summary>Time bound of one check (one rule on one entity): a check still running after it is an error verdict and is abandoned.</summary>
     public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Stops the evaluation (Ctrl+C, SIGTERM): no further check starts, and Evaluate throws OperationCanceledException.</summary>
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>Evaluates compiled rules against a snapshot: one verdict per (rule, entity), with evidence, fail-closed.</summary>
@@ -140,7 +142,7 @@ public static class Evaluator
             while (true)
             {
                 var i = Interlocked.Increment(ref next);
-                if (i >= count)
+                if (i >= count || options.Cancel.IsCancellationRequested)
                 {
                     return;
                 }
@@ -177,6 +179,7 @@ public static class Evaluator
         var low = 0;
         while (!allDone.Wait(TimeSpan.FromMilliseconds(100)))
         {
+            options.Cancel.ThrowIfCancellationRequested();
             var now = Stopwatch.GetTimestamp();
             var claimed = Math.Min(Volatile.Read(ref next) + 1, count);
             for (var i = low; i < claimed; i++)

@@ -82,7 +82,12 @@ public static class HtmlReportRenderer
         {
             template.Render(context);
         }
-        catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true && !cancel.IsCancellationRequested)
+        catch (Exception e) when (cancel.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // Stopped by the caller (Ctrl+C, SIGTERM) in whatever form the template engine reports it.
+            throw new OperationCanceledException("report rendering stopped", e, cancel);
+        }
+        catch (Exception e) when (timeout?.IsCancellationRequested == true && !cancel.IsCancellationRequested && e is OperationCanceledException or Scriban.Syntax.ScriptRuntimeException)
         {
             throw new InputException(new Diagnostic(DiagnosticCodes.TemplateError, DiagnosticLevel.Error,
                 $"rendering did not finish within {CustomTimeLimit.TotalMinutes:0} minutes (a loop without end?)", templatePath));

@@ -202,6 +202,51 @@ public class FaultTests
         Assert.Contains("why \\[click\\](javascript:alert(1)) &lt;script&gt;alert(2)&lt;/script&gt; \\\\u001B\\[31m", rule, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_stopped_run_exits_130_replacing_nothing_and_leaving_no_temporary_file()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(ExitCodes.Failed, CliRunner.Run("run", "--out", dir.Path, "--quiet").ExitCode);
+        var before = Directory.EnumerateFiles(dir.Path).Order(StringComparer.Ordinal).Select(f => (f, Hashing.Sha256(File.ReadAllBytes(f)))).ToList();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var env = new CliEnvironment { CurrentDirectory = RepoPaths.Root, Clock = () => new DateTimeOffset(2026, 12, 24, 6, 0, 0, TimeSpan.Zero), GetVariable = _ => null };
+        var code = CliApp.Run(["run", "--out", dir.Path, "--quiet"], o, e, env, cancelled.Token);
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Contains("stopped", e.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, Directory.EnumerateFiles(dir.Path).Order(StringComparer.Ordinal).Select(f => (f, Hashing.Sha256(File.ReadAllBytes(f)))).ToList());
+    }
+
+    [Fact]
+    public async Task Sigterm_during_a_long_render_exits_143_promptly_and_the_previous_report_stays()
+    {
+        using var dir = new TempDir();
+        var dll = Path.Combine(AppContext.BaseDirectory, "audit.dll");
+        Assert.Equal(ExitCodes.Failed, CliRunner.Run("run", "--out", dir.File("out"), "--quiet").ExitCode);
+        var before = Hashing.Sha256(File.ReadAllBytes(dir.File("out/report.html")));
+        // One loop just under the per-loop limit: about ten seconds of work for the template engine here.
+        File.WriteAllText(dir.File("slow.sbn"), "{{ for i in 1..9900000 }}{{ y = i * 2 + i % 7; z = y / 3 + y % 5 }}{{ end }}");
+        var psi = new ProcessStartInfo("dotnet", ["exec", dll, "run", "--out", dir.File("out"), "--template", dir.File("slow.sbn"), "--quiet"])
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(p.HasExited, "the render finished before it could be stopped: " + (p.HasExited ? await err : ""));
+        Sh("/usr/bin/kill", "-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var watch = Stopwatch.StartNew();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "did not stop within 30 s");
+        Assert.Equal(ExitCodes.Terminated, p.ExitCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed} to stop");
+        Assert.Equal(before, Hashing.Sha256(File.ReadAllBytes(dir.File("out/report.html"))));
+        Assert.Empty(Directory.EnumerateFiles(dir.File("out"), "*.tmp"));
+    }
+
     /// <summary>A small tmpfs of the test's own, unmounted when disposed (needs root, as the Samba tests do).</summary>
     private sealed class TmpfsMount : IDisposable
     {

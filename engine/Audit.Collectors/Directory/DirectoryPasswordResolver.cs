@@ -31,7 +31,8 @@ public static class DirectoryPasswordResolver
             var value = (getEnvironment ?? Environment.GetEnvironmentVariable)(environmentVariable);
             if (string.IsNullOrEmpty(value))
             {
-                throw new InputException($"the environment variable '{environmentVariable}' named by --directory-password-env is not set or empty");
+                // Not named back: a password given here by mistake must not be printed.
+                throw new InputException("the environment variable named by --directory-password-env is not set or empty (its name is not repeated here, in case a password was given by mistake)");
             }
             return value;
         }
