@@ -408,13 +408,20 @@ public static class Evaluator
         }
         try
         {
-            return Format(eval(values!));
+            var text = Format(eval(values!));
+            // Evidence is for people: bounded like the messages, so one huge fact cannot multiply by the rule count.
+            return text.Length <= MaxEvidenceLength ? text
+                : string.Concat(text.AsSpan(0, char.IsHighSurrogate(text[MaxEvidenceLength - 1]) ? MaxEvidenceLength - 1 : MaxEvidenceLength),
+                    string.Create(CultureInfo.InvariantCulture, $"\u2026 [{text.Length - MaxEvidenceLength:N0} more characters]"));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return quiet ? null : $"(could not evaluate: {Explain(e)})";
         }
     }
+
+    /// <summary>Longest expected/actual evidence kept in a verdict (characters).</summary>
+    public const int MaxEvidenceLength = 64 * 1024;
 
     /// <summary>Evidence as text: lists joined with ", ", versions and numbers invariant, null and empty as "(none)".</summary>
     public static string Format(object? value)

@@ -69,7 +69,9 @@ internal sealed class MessageTemplate
         var sb = new StringBuilder();
         foreach (var (part, text, let) in _parts)
         {
-            sb.Append(part switch
+            // A value placed in a sentence is cut at MaxPlaceholderLength: a 50 MB VM name must not make every message
+            // of every rule 50 MB. The verdict keeps the whole entity key in its own field.
+            sb.Append(Cut(part switch
             {
                 Part.Literal => text,
                 Part.Expected => expected ?? "(none)",
@@ -78,8 +80,21 @@ internal sealed class MessageTemplate
                 Part.Host => entity.Host ?? "(none)",
                 Part.Title => rule.Definition.Title,
                 _ => Evaluator.Format(values[rule.Inputs.Count + let]),
-            });
+            }));
         }
         return sb.ToString();
+    }
+
+    /// <summary>Longest value placed into a message (characters).</summary>
+    public const int MaxPlaceholderLength = 4096;
+
+    internal static string Cut(string s)
+    {
+        if (s.Length <= MaxPlaceholderLength)
+        {
+            return s;
+        }
+        var n = char.IsHighSurrogate(s[MaxPlaceholderLength - 1]) ? MaxPlaceholderLength - 1 : MaxPlaceholderLength;
+        return string.Concat(s.AsSpan(0, n), string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\u2026 [{s.Length - n:N0} more characters]"));
     }
 }

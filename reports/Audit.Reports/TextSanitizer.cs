@@ -15,11 +15,22 @@ public static class TextSanitizer
     private static readonly System.Buffers.SearchValues<char> Suspects = System.Buffers.SearchValues.Create(Candidates(keepNewlines: false));
     private static readonly System.Buffers.SearchValues<char> SuspectsKeepingNewlines = System.Buffers.SearchValues.Create(Candidates(keepNewlines: true));
 
+    /// <summary>
+    /// Longest text shown in a report, JUnit file or terminal (characters): beyond it the text is cut and says how much
+    /// was left out. results.json keeps every value whole; output stays bounded by the number of values, not their size.
+    /// </summary>
+    public const int MaxDisplayLength = 16 * 1024;
+
     public static string Display(string? text, bool keepNewlines = true)
     {
         if (string.IsNullOrEmpty(text))
         {
             return text ?? "";
+        }
+        if (text.Length > MaxDisplayLength)
+        {
+            var cut = char.IsHighSurrogate(text[MaxDisplayLength - 1]) ? MaxDisplayLength - 1 : MaxDisplayLength;
+            text = string.Concat(text.AsSpan(0, cut), $"\u2026 [{text.Length - cut:N0} more characters; the whole value is in results.json]");
         }
         // Nearly every string is clean: one vectorised scan decides, and the text is returned as is.
         var first = text.AsSpan().IndexOfAny(keepNewlines ? SuspectsKeepingNewlines : Suspects);

@@ -247,6 +247,21 @@ public class FaultTests
         Assert.Empty(Directory.EnumerateFiles(dir.File("out"), "*.tmp"));
     }
 
+    [Theory]
+    [InlineData("collect", "--password", "S3cret-Pa55!", "--out", "x.json")]
+    [InlineData("collect", "--password=S3cret-Pa55!", "--out", "x.json")]
+    [InlineData("run", "--directory-secret", "S3cret-Pa55!")]
+    [InlineData("collect", "--directory", "ldaps://127.0.0.1:1", "--directory-user", "admin@lab.test", "--directory-password-env", "S3cret-Pa55!", "--out", "x.json")]
+    [InlineData("collect", "--hosts", "h1", "--user", "admin", "--password-env", "S3cret-Pa55!", "--out", "x.json")]
+    public void A_secret_given_where_it_does_not_belong_is_never_echoed(params string[] args)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.RunIn(dir.Path, args);
+        // Usage, or (host collection on Linux) "not possible here": never a crash, never the secret.
+        Assert.True(r.ExitCode is ExitCodes.Usage or ExitCodes.Unsupported, $"exit {r.ExitCode}: {r.Err}");
+        Assert.DoesNotContain("S3cret-Pa55!", r.Out + r.Err, StringComparison.Ordinal);
+    }
+
     /// <summary>A small tmpfs of the test's own, unmounted when disposed (needs root, as the Samba tests do).</summary>
     private sealed class TmpfsMount : IDisposable
     {
