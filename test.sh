@@ -27,12 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ -z "${AUDIT_TEST_IN_PLACE:-}" ] && [ -z "${AUDIT_APPROVE:-}" ]; then
-  # One copy per checkout (keyed by its path), kept between runs so builds stay incremental: bin/ and obj/ survive,
-  # every other file is replaced by the checkout's current files (tracked and untracked, not ignored).
+  # One copy per checkout (keyed by its path), made anew each run from the checkout's current files (tracked and
+  # untracked, not ignored) and built from scratch: a fresh clone's build, not an incremental one that may keep stale outputs.
   key=$(printf '%s' "$here" | sha256sum | cut -c1-12)
   dest="${TMPDIR:-/tmp}/audit-test-$(id -u)/$key/audit"
+  rm -rf "$dest"
   mkdir -p "$dest"
-  find "$dest" -mindepth 1 \( -name bin -o -name obj \) -prune -o \( -type f -o -type l \) -print0 | xargs -0 -r rm -f
   if git -C "$here" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     (cd "$here" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done | tar --null -T - -cf -) | tar -xf - -C "$dest"
   else

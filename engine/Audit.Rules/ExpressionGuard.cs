@@ -112,6 +112,11 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         {
             Violations.Add($"method '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules");
         }
+        if (IsReplace(node) && GrowthOf(node) > MaxReplaceGrowth && !(node.Object is MethodCallExpression inner && IsReplace(inner) && GrowthOf(inner) > MaxReplaceGrowth))
+        {
+            // Provably unbounded in practice: refused at load (evaluation has its budget besides, see EvaluationBudget).
+            Violations.Add($"expression is too complex: its chained Replace calls can grow a string more than {MaxReplaceGrowth:N0}-fold");
+        }
         foreach (var reads in node.Method.GetCustomAttributes<ReadsFactsAttribute>())
         {
             foreach (var arg in node.Arguments)
@@ -333,6 +338,26 @@ internal sealed class ExpressionGuard : ExpressionVisitor
 
     private static bool IsAllowedMemberOfNonListedType(MemberInfo member) =>
         member.DeclaringType == typeof(System.Collections.ICollection) && member.Name == "Count";
+
+    /// <summary>Growth a chain of Replace calls with literal arguments may cause before validate refuses it.</summary>
+    private const double MaxReplaceGrowth = 1_000_000;
+
+    private static bool IsReplace(MethodCallExpression m) =>
+        m.Method.DeclaringType == typeof(string) && m.Method.Name == nameof(string.Replace) && m.Arguments.Count == 2 && m.Arguments[0].Type == typeof(string);
+
+    /// <summary>How many times longer a chain of literal Replace calls can make its string (each step: replacement / pattern).</summary>
+    private static double GrowthOf(MethodCallExpression m)
+    {
+        var factor = 1.0;
+        for (var e = m; e is not null && IsReplace(e); e = e.Object as MethodCallExpression)
+        {
+            if (e.Arguments[0] is ConstantExpression { Value: string { Length: > 0 } oldValue } && e.Arguments[1] is ConstantExpression { Value: string newValue })
+            {
+                factor *= Math.Max(1.0, (double)newValue.Length / oldValue.Length);
+            }
+        }
+        return factor;
+    }
 
     internal static string Describe(Type t)
     {

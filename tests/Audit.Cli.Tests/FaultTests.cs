@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using Audit.Core;
 using Audit.Tests.Common;
@@ -136,25 +137,45 @@ public class FaultTests
         Assert.Contains("t.sbn(2,4): error AUD0052: invalid UTF-8 byte 0xC3", r.Err, StringComparison.Ordinal);
     }
 
+    /// <summary>Chained Replace calls on fact strings: no literal tells how far they grow, so validate cannot refuse them;
+    /// the evaluation budget stops them.</summary>
+    internal static string FactBomb(string input)
+    {
+        var repl = string.Join(" + ", Enumerable.Repeat(input, 8));
+        return input + string.Concat(Enumerable.Repeat($".Replace({input}.Substring(0, 1), {repl})", 12)) + ".Length > 0";
+    }
+
+    internal static string RuleSet(string id, string scope, string assert) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["apiVersion"] = "audit.hyperv/v1",
+        ["kind"] = "RuleSet",
+        ["id"] = id.ToLowerInvariant(),
+        ["version"] = "1.0.0",
+        ["title"] = id,
+        ["rules"] = new[] { new Dictionary<string, object> { ["id"] = id + "-001", ["title"] = id, ["severity"] = "low", ["scope"] = scope, ["rationale"] = "an allowed expression that grows",
+            ["assert"] = assert, ["message"] = "{entity}", ["remediation"] = "none needed here", ["references"] = new[] { "test" } } },
+    });
+
     [Fact]
-    public void A_memory_bomb_in_an_allowed_expression_is_an_error_verdict_and_the_reports_are_written()
+    public void A_memory_bomb_validate_can_prove_is_refused_at_load()
     {
         using var dir = new TempDir();
-        var grow = string.Concat(Enumerable.Repeat(".Replace(\\\"x\\\", \\\"" + new string('x', 64) + "\\\")", 9));
-        File.WriteAllText(dir.File("bomb.json"), $$"""
-            {
-              "apiVersion": "audit.hyperv/v1", "kind": "RuleSet", "id": "bomb", "version": "1.0.0", "title": "bomb",
-              "rules": [ {
-                "id": "BOMB-001", "title": "bomb", "severity": "low", "scope": "host", "rationale": "an allowed expression that grows",
-                "assert": "\"xxxxxxxx\"{{grow}}.Length > 0",
-                "message": "{entity}", "remediation": "none needed here", "references": ["test"]
-              } ]
-            }
-            """);
+        var grow = string.Concat(Enumerable.Repeat(".Replace(\"x\", \"" + new string('x', 64) + "\")", 9));
+        File.WriteAllText(dir.File("bomb.json"), RuleSet("BOMB", "host", "\"xxxxxxxx\"" + grow + ".Length > 0"));
+        var r = CliRunner.Run("validate", "--rules", dir.File("bomb.json"));
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("error AUD0021: [BOMB-001] assert: expression is too complex: its chained Replace calls can grow a string more than 1,000,000-fold", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_memory_bomb_on_fact_strings_is_an_error_verdict_and_the_reports_are_written()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("bomb.json"), RuleSet("BOMB", "host", FactBomb("host.Name")));
         Assert.Equal(ExitCodes.Compliant, CliRunner.Run("validate", "--rules", dir.File("bomb.json")).ExitCode);
         var r = CliRunner.Run("evaluate", "--snapshot", RepoPaths.SampleSnapshot, "--rules", dir.File("bomb.json"), "--out", dir.File("out"), "--quiet");
         Assert.Equal(ExitCodes.Incomplete, r.ExitCode);
-        var results = System.Text.Json.JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(dir.File("out/results.json")), AuditJson.Options)!;
+        var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(dir.File("out/results.json")), AuditJson.Options)!;
         Assert.All(results.Results, v => Assert.Equal(Outcome.Error, v.Outcome));
         Assert.All(results.Results, v => Assert.Contains("exceeds the evaluation budget", v.Message, StringComparison.Ordinal));
         Assert.True(File.Exists(dir.File("out/report.html")) && File.Exists(dir.File("out/junit.xml")));
