@@ -15,7 +15,8 @@ here=$(pwd -P)
 packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl iproute2 chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  # "install ok installed" only: a removed package keeps its configuration files, and dpkg -s still succeeds for it.
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing test dependencies: ${missing[*]}"
