@@ -86,7 +86,6 @@ public sealed class RuleCaseRunner(IReadOnlyList<string> rulePaths, RuleCatalog 
             }
             catch (InputException e)
             {
-                baseDoc = null;
                 _bases[loaded.BasePath] = null;
                 return Invalid($"base snapshot {loaded.BasePath} does not load: {(e.Diagnostics.Count > 0 ? e.Diagnostics[0] : null)}");
             }
