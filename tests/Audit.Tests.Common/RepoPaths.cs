@@ -21,9 +21,6 @@ public static class RepoPaths
     public static string Fixtures(string project) => Path.Combine(Root, "tests", project, "Fixtures");
     public static string Approved(string project) => Path.Combine(Root, "tests", project, "Approved");
 
-    /// <summary>../shared beside the repository (DESIGN.md, junit XSDs); CI has it there too.</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
-
     /// <summary>Where tests leave artifacts worth keeping (screenshots, generated reports): artifacts/ at the root, git-ignored.</summary>
     public static string Artifacts
     {
