@@ -408,11 +408,8 @@ public static class Evaluator
         }
         try
         {
-            var text = Format(eval(values!));
             // Evidence is for people: bounded like the messages, so one huge fact cannot multiply by the rule count.
-            return text.Length <= MaxEvidenceLength ? text
-                : string.Concat(text.AsSpan(0, char.IsHighSurrogate(text[MaxEvidenceLength - 1]) ? MaxEvidenceLength - 1 : MaxEvidenceLength),
-                    string.Create(CultureInfo.InvariantCulture, $"\u2026 [{text.Length - MaxEvidenceLength:N0} more characters]"));
+            return MessageTemplate.Cut(Format(eval(values!)), MaxEvidenceLength);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -80,7 +80,7 @@ internal sealed class MessageTemplate
                 Part.Host => entity.Host ?? "(none)",
                 Part.Title => rule.Definition.Title,
                 _ => Evaluator.Format(values[rule.Inputs.Count + let]),
-            }));
+            }, MaxPlaceholderLength));
         }
         return sb.ToString();
     }
@@ -88,13 +88,14 @@ internal sealed class MessageTemplate
     /// <summary>Longest value placed into a message (characters).</summary>
     public const int MaxPlaceholderLength = 4096;
 
-    internal static string Cut(string s)
+    /// <summary>The text cut at <paramref name="max"/> characters (never inside a surrogate pair), saying how many were left out.</summary>
+    internal static string Cut(string s, int max)
     {
-        if (s.Length <= MaxPlaceholderLength)
+        if (s.Length <= max)
         {
             return s;
         }
-        var n = char.IsHighSurrogate(s[MaxPlaceholderLength - 1]) ? MaxPlaceholderLength - 1 : MaxPlaceholderLength;
+        var n = char.IsHighSurrogate(s[max - 1]) ? max - 1 : max;
         return string.Concat(s.AsSpan(0, n), string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\u2026 [{s.Length - n:N0} more characters]"));
     }
 }
