@@ -10,13 +10,18 @@ namespace Audit.Collectors.Cim;
 public sealed class CimRecord
 {
     private readonly Dictionary<string, object?> _properties;
+    private readonly Dictionary<string, string>? _cimTypes;
 
-    public CimRecord(string className, IEnumerable<KeyValuePair<string, object?>> properties, object? handle = null)
+    public CimRecord(string className, IEnumerable<KeyValuePair<string, object?>> properties, object? handle = null, IReadOnlyDictionary<string, string>? cimTypes = null)
     {
         ClassName = className;
         _properties = new Dictionary<string, object?>(properties, StringComparer.OrdinalIgnoreCase);
         Handle = handle;
+        _cimTypes = cimTypes is null ? null : new Dictionary<string, string>(cimTypes, StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>The CIM type the host declared for <paramref name="name"/> (UInt16, String, DateTime, StringArray, Instance...), when known.</summary>
+    public string? CimTypeOf(string name) => _cimTypes is not null && _cimTypes.TryGetValue(name, out var t) ? t : null;
 
     public string ClassName { get; }
 
@@ -123,6 +128,7 @@ public enum CimErrorCode
     InvalidClass = 5,
     NotFound = 6,
     NotSupported = 7,
+    NoSuchProperty = 12,
     InvalidQuery = 15,
     MethodNotAvailable = 16,
     MethodNotFound = 17,
@@ -133,8 +139,14 @@ public enum CimErrorCode
     Timeout = 1001,
     /// <summary>Ours: the host could not be reached or the session could not be created.</summary>
     Unreachable = 1002,
-    /// <summary>Ours: live collection is not possible on this platform.</summary>
+    /// <summary>Ours: live collection is not possible on this platform (or the native MI layer failed to load).</summary>
     PlatformNotSupported = 1003,
+    /// <summary>Ours: the host refused who we are (Kerberos, NTLM, TrustedHosts): never retried.</summary>
+    AuthenticationFailed = 1004,
+    /// <summary>Ours: the host's HTTPS certificate was refused: never retried.</summary>
+    CertificateRejected = 1005,
+    /// <summary>Ours: a replayed recording holds no answer to this operation.</summary>
+    NotRecorded = 1006,
 }
 
 /// <summary>A CIM operation failed with a status code. Messages never carry credentials.</summary>
@@ -155,6 +167,15 @@ public sealed class CimException : Exception
     public CimException(CimErrorCode code, string message, Exception? inner = null) : base(message, inner) => Code = code;
 
     public CimErrorCode Code { get; } = CimErrorCode.Failed;
+
+    /// <summary>The failure as the CIM layer reported it (codes and ErrorData), when it came from one; kept by --record.</summary>
+    public CimFault? Fault { get; init; }
+
+    /// <summary>The named cause (SEC_E_WRONG_PRINCIPAL, ERROR_WSMAN_SERVER_NOT_TRUSTED...), when the classifier knew it.</summary>
+    public string? Cause { get; init; }
+
+    /// <summary>The one-line fix for this failure, when one is known.</summary>
+    public string? Fix { get; init; }
 
     /// <summary>Worth one retry: timeouts, unreachable hosts, a server shutting down or over its limits.</summary>
     public bool IsTransient => Code is CimErrorCode.Timeout or CimErrorCode.Unreachable or CimErrorCode.ServerIsShuttingDown or CimErrorCode.ServerLimitsExceeded;

@@ -130,17 +130,26 @@ public sealed class CollectionRunner(ICimSessionFactory factory, HostCollector? 
         ICimSession? session = null;
         try
         {
+            // Opening includes a connection test (as New-CimSession does), so an unreachable host, refused credentials
+            // or an untrusted name fail here once, for every collector. Only a busy server is worth a second try:
+            // an unreachable host would cost a second connection timeout and say nothing new.
             session = await GuardedCimSession.WithRetryAsync(
-                t => factory.CreateAsync(host.Name, connection, t),
-                $"opening a session to {host.Name}", options.OperationTimeout, options.Retries, token).ConfigureAwait(false);
+                t => OpenAsync(host.Name, connection, t),
+                $"opening a session to {host.Name}", options.OperationTimeout, options.Retries, token,
+                retryWhen: e => e.Code is CimErrorCode.ServerLimitsExceeded or CimErrorCode.ServerIsShuttingDown).ConfigureAwait(false);
         }
         catch (CimException e)
         {
-            return _collector.Failed(identity, e.Message, (int)e.Code);
+            return _collector.Failed(identity, e.Fix is null ? e.Message : $"{e.Message} (fix: {e.Fix})", (int)e.Code);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             return _collector.Failed(identity, StopReason(), null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
+        {
+            // Something of the native layer's own (a missing DLL, a type that failed to initialise): this host fails, the run goes on.
+            return _collector.Failed(identity, $"cannot open a CIM session to {host.Name}: unexpected {e.GetType().Name}: {e.Message}", (int)CimErrorCode.PlatformNotSupported);
         }
 
         var guarded = new GuardedCimSession(session, options.OperationTimeout, options.Retries);
@@ -162,6 +171,21 @@ public sealed class CollectionRunner(ICimSessionFactory factory, HostCollector? 
         }
     }
 
+    private async Task<ICimSession> OpenAsync(string host, CimConnectionOptions connection, CancellationToken cancellationToken)
+    {
+        var session = await factory.CreateAsync(host, connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await session.TestConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     private static string Summarize(HostFacts facts)
     {
         var ok = facts.Collection.Count(c => c.Status == CollectionState.Ok);
@@ -179,6 +203,11 @@ public sealed class GuardedCimSession(ICimSession inner, TimeSpan operationTimeo
 {
     public string ComputerName => inner.ComputerName;
 
+    public TimeProvider Time => inner.Time;
+
+    public Task TestConnectionAsync(CancellationToken cancellationToken) =>
+        WithRetryAsync(async t => { await inner.TestConnectionAsync(t).ConfigureAwait(false); return true; }, $"testing the connection to {inner.ComputerName}", operationTimeout, retries, cancellationToken);
+
     public Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string wql, CancellationToken cancellationToken) =>
         WithRetryAsync(t => inner.QueryAsync(cimNamespace, wql, t), $"{cimNamespace}: {wql}", operationTimeout, retries, cancellationToken);
 
@@ -190,10 +219,12 @@ public sealed class GuardedCimSession(ICimSession inner, TimeSpan operationTimeo
 
     /// <summary>
     /// Runs <paramref name="operation"/> within <paramref name="timeout"/>, not waiting for an operation that ignores
-    /// cancellation; retries transient failures <paramref name="retries"/> times; throws the last failure.
+    /// cancellation; retries failures <paramref name="retryWhen"/> accepts (default: transient ones) <paramref name="retries"/>
+    /// times; throws the last failure.
     /// </summary>
-    public static async Task<T> WithRetryAsync<T>(Func<CancellationToken, Task<T>> operation, string what, TimeSpan timeout, int retries, CancellationToken cancellationToken)
+    public static async Task<T> WithRetryAsync<T>(Func<CancellationToken, Task<T>> operation, string what, TimeSpan timeout, int retries, CancellationToken cancellationToken, Func<CimException, bool>? retryWhen = null)
     {
+        retryWhen ??= e => e.IsTransient;
         ArgumentNullException.ThrowIfNull(operation);
         for (var attempt = 0; ; attempt++)
         {
@@ -207,15 +238,15 @@ public sealed class GuardedCimSession(ICimSession inner, TimeSpan operationTimeo
             catch (TimeoutException)
             {
                 await opCts.CancelAsync().ConfigureAwait(false);
-                failure = new CimException(CimErrorCode.Timeout, $"{what}: no answer within {CollectionRunner.Seconds(timeout)}");
+                failure = new CimException(CimErrorCode.Timeout, $"{what}: no answer within {CollectionRunner.Seconds(timeout)}") { Fix = CimErrorClassifier.FixFor(CimErrorCode.Timeout) };
             }
             catch (CimException e) when (e.IsTransient)
             {
                 failure = e;
             }
-            if (attempt >= retries)
+            if (attempt >= retries || !retryWhen(failure))
             {
-                throw attempt == 0 ? failure : new CimException(failure.Code, $"{failure.Message} (after {attempt + 1} attempts)", failure);
+                throw attempt == 0 ? failure : new CimException(failure.Code, $"{failure.Message} (after {attempt + 1} attempts)", failure) { Fault = failure.Fault, Cause = failure.Cause, Fix = failure.Fix };
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Audit.Core;
 
 namespace Audit.Collectors.Cim;
@@ -42,7 +41,7 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                 continue;
             }
             context.ClearNotes();
-            var watch = Stopwatch.StartNew();
+            var watch = session.Time.GetTimestamp();
             try
             {
                 facts = await collector.CollectAsync(context, facts).ConfigureAwait(false);
@@ -51,16 +50,16 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                     Collector = collector.Name,
                     Status = CollectionState.Ok,
                     Message = context.Notes.Count == 0 ? null : string.Join("; ", context.Notes),
-                    DurationMs = Ms(watch),
+                    DurationMs = Ms(session.Time, watch),
                 });
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                statuses.Add(Stopped(collector.Name, stopReason, Ms(watch)));
+                statuses.Add(Stopped(collector.Name, stopReason, Ms(session.Time, watch)));
             }
             catch (FactCollectionException e)
             {
-                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = e.State, Message = e.Message, ErrorCode = e.ErrorCode, DurationMs = Ms(watch) });
+                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = e.State, Message = e.Message, ErrorCode = e.ErrorCode, DurationMs = Ms(session.Time, watch) });
             }
             catch (CimException e)
             {
@@ -68,15 +67,15 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                 {
                     Collector = collector.Name,
                     Status = e.MeansAbsent ? CollectionState.Unsupported : CollectionState.Error,
-                    Message = e.Message,
+                    Message = e.Fix is null || e.MeansAbsent ? e.Message : $"{e.Message} (fix: {e.Fix})",
                     ErrorCode = (int)e.Code,
-                    DurationMs = Ms(watch),
+                    DurationMs = Ms(session.Time, watch),
                 });
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
                 // A bug or an answer shaped unlike anything seen: this family is an error, the host and the other families stay.
-                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = CollectionState.Error, Message = $"unexpected {e.GetType().Name}: {e.Message}", DurationMs = Ms(watch) });
+                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = CollectionState.Error, Message = $"unexpected {e.GetType().Name}: {e.Message}", DurationMs = Ms(session.Time, watch) });
             }
         }
         return facts with { Collection = [.. identity.Collection, .. statuses] };
@@ -92,5 +91,5 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
     private static CollectionStatus Stopped(string name, Func<string>? reason, double ms) =>
         new() { Collector = name, Status = CollectionState.Error, Message = reason?.Invoke() ?? "collection stopped before this collector finished", DurationMs = ms };
 
-    private static double Ms(Stopwatch w) => Math.Round(w.Elapsed.TotalMilliseconds, 1);
+    private static double Ms(TimeProvider time, long start) => Math.Round(time.GetElapsedTime(start).TotalMilliseconds, 1);
 }

@@ -17,6 +17,15 @@ public interface ICimSession : IDisposable
 
     /// <summary>Calls a method on an instance returned earlier by <see cref="QueryAsync"/> of this session.</summary>
     Task<CimMethodOutput> InvokeAsync(string cimNamespace, CimRecord instance, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Contacts the host once (WS-Management Identify, or DCOM's equivalent), as New-CimSession does: an unreachable
+    /// host, refused credentials or an untrusted name fail here, once, instead of in every operation.
+    /// </summary>
+    Task TestConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>The clock durations are measured with: the system's live, the recording's in replay.</summary>
+    TimeProvider Time => TimeProvider.System;
 }
 
 /// <summary>How to reach hosts. The password is never printed.</summary>
@@ -32,7 +41,13 @@ public sealed record CimConnectionOptions
 
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    public override string ToString() => $"CimConnectionOptions {{ Protocol = {Protocol}, User = {User ?? "(current identity)"}, Password = {(Password is null ? "(none)" : "***")}, OperationTimeout = {OperationTimeout} }}";
+    /// <summary>WS-Management port; null: 5985, or 5986 with <see cref="UseSsl"/>.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>WS-Management over HTTPS (the host's certificate is checked: CA, name and revocation).</summary>
+    public bool UseSsl { get; init; }
+
+    public override string ToString() => $"CimConnectionOptions {{ Protocol = {Protocol}, User = {User ?? "(current identity)"}, Password = {(Password is null ? "(none)" : "***")}, OperationTimeout = {OperationTimeout}, Port = {Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(default)"}, UseSsl = {UseSsl} }}";
 }
 
 public enum CimProtocol

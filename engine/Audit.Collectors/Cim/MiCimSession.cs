@@ -29,7 +29,18 @@ public sealed class MiCimSessionFactory : ICimSessionFactory
 
     [SupportedOSPlatform("windows")]
     private static Task<ICimSession> CreateOnWindows(string computerName, CimConnectionOptions options, CancellationToken cancellationToken) =>
-        Task.Run<ICimSession>(() => MiCimSession.Create(computerName, options), cancellationToken);
+        Task.Run<ICimSession>(() =>
+        {
+            try
+            {
+                return MiCimSession.Create(computerName, options);
+            }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException or EntryPointNotFoundException or PlatformNotSupportedException)
+            {
+                // The native MI layer failed to load: this host (and every other) cannot be collected, but the run goes on and says why.
+                throw CimErrorClassifier.ToException(new CimFault { ExceptionType = e.GetType().FullName ?? e.GetType().Name, Message = e.Message }, CimOperationText.Open(computerName), e);
+            }
+        }, cancellationToken);
 }
 
 [SupportedOSPlatform("windows")]
@@ -37,6 +48,9 @@ internal sealed class MiCimSession : ICimSession
 {
     private readonly CimSession _session;
     private readonly TimeSpan _timeout;
+    // Instances handed out with their native handle (for instance-method calls) live until the session is disposed.
+    private readonly List<IDisposable> _handles = [];
+    private readonly Lock _gate = new();
 
     private MiCimSession(string computerName, CimSession session, TimeSpan timeout)
     {
@@ -49,38 +63,37 @@ internal sealed class MiCimSession : ICimSession
 
     public static MiCimSession Create(string computerName, CimConnectionOptions options)
     {
+        var plan = MiSessionPlan.For(options);
         // The SecureString lives until the session exists: MI may read it only when the session is created.
         SecureString? password = null;
         try
         {
             CimSession session;
-            if (options.Protocol == CimProtocol.Local)
+            if (plan.Protocol == CimProtocol.Local)
             {
                 session = CimSession.Create(null);
             }
             else
             {
-                using CimSessionOptions sessionOptions = options.Protocol == CimProtocol.Dcom ? new DComSessionOptions() : new WSManSessionOptions();
-                sessionOptions.Timeout = options.OperationTimeout;
-                if (options.User is not null)
+                using var sessionOptions = Options(plan);
+                if (plan.User is not null)
                 {
-                    var (domain, user) = SplitUser(options.User);
                     password = new SecureString();
                     foreach (var ch in options.Password ?? "")
                     {
                         password.AppendChar(ch);
                     }
                     password.MakeReadOnly();
-                    var mechanism = options.Protocol == CimProtocol.Dcom ? PasswordAuthenticationMechanism.Default : PasswordAuthenticationMechanism.Negotiate;
-                    sessionOptions.AddDestinationCredentials(new CimCredential(mechanism, domain, user, password));
+                    var mechanism = plan.CredentialMechanism == "Negotiate" ? PasswordAuthenticationMechanism.Negotiate : PasswordAuthenticationMechanism.Default;
+                    sessionOptions.AddDestinationCredentials(new CimCredential(mechanism, plan.Domain, plan.User, password));
                 }
                 session = CimSession.Create(computerName, sessionOptions);
             }
-            return new MiCimSession(computerName, session, options.OperationTimeout);
+            return new MiCimSession(computerName, session, plan.Timeout);
         }
         catch (MiCimException e)
         {
-            throw Translate(e, $"cannot open a CIM session to {computerName}");
+            throw Translate(e, CimOperationText.Open(computerName));
         }
         finally
         {
@@ -88,10 +101,28 @@ internal sealed class MiCimSession : ICimSession
         }
     }
 
-    private static (string? Domain, string User) SplitUser(string user)
+    private static CimSessionOptions Options(MiSessionPlan plan)
     {
-        var slash = user.IndexOf('\\', StringComparison.Ordinal);
-        return slash > 0 ? (user[..slash], user[(slash + 1)..]) : (null, user);
+        if (plan.Protocol == CimProtocol.Dcom)
+        {
+            return new DComSessionOptions
+            {
+                Timeout = plan.Timeout,
+                PacketPrivacy = plan.PacketPrivacy,
+                PacketIntegrity = plan.PacketIntegrity,
+                Impersonation = ImpersonationType.Impersonate,
+            };
+        }
+        return new WSManSessionOptions
+        {
+            Timeout = plan.Timeout,
+            DestinationPort = (uint)(plan.Port ?? MiSessionPlan.WsManHttpPort),
+            UseSsl = plan.UseSsl,
+            NoEncryption = !plan.Encrypted,
+            CertCACheck = plan.CertificateChecks,
+            CertCNCheck = plan.CertificateChecks,
+            CertRevocationCheck = plan.CertificateChecks,
+        };
     }
 
     private CimOperationOptions Options(CancellationToken cancellationToken) => new()
@@ -100,53 +131,70 @@ internal sealed class MiCimSession : ICimSession
         CancellationToken = cancellationToken,
     };
 
-    public Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string wql, CancellationToken cancellationToken) =>
-        Task.Run<IReadOnlyList<CimRecord>>(() =>
+    public Task TestConnectionAsync(CancellationToken cancellationToken) =>
+        Task.Run(() =>
         {
-            try
+            if (!_session.TestConnection(out var instance, out var error))
             {
-                using var options = Options(cancellationToken);
-                return [.. _session.QueryInstances(cimNamespace, "WQL", wql, options).Select(i => ToRecord(i, keepHandle: true))];
+                using (error)
+                {
+                    throw error is null
+                        ? new CimException(CimErrorCode.Unreachable, $"cannot reach {ComputerName}: the connection test failed without a reason")
+                        : Translate(error, CimOperationText.TestConnection(ComputerName));
+                }
             }
-            catch (MiCimException e)
+            instance?.Dispose();
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string wql, CancellationToken cancellationToken) =>
+        Run(CimOperationText.Query(cimNamespace, wql), () =>
+        {
+            using var options = Options(cancellationToken);
+            var records = new List<CimRecord>();
+            foreach (var instance in _session.QueryInstances(cimNamespace, "WQL", wql, options))
             {
-                throw Translate(e, $"{cimNamespace}: {wql}");
+                lock (_gate)
+                {
+                    _handles.Add(instance);
+                }
+                records.Add(ToRecord(instance, keepHandle: true));
             }
+            return (IReadOnlyList<CimRecord>)records;
         }, cancellationToken);
 
     public Task<CimMethodOutput> InvokeStaticAsync(string cimNamespace, string className, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
-        Task.Run(() =>
+        Run(CimOperationText.Method(cimNamespace, className, method), () =>
         {
-            try
-            {
-                using var options = Options(cancellationToken);
-                using var parameters = Parameters(arguments);
-                using var result = _session.InvokeMethod(cimNamespace, className, method, parameters, options);
-                return ToOutput(result);
-            }
-            catch (MiCimException e)
-            {
-                throw Translate(e, $"{cimNamespace}: {className}.{method}");
-            }
+            using var options = Options(cancellationToken);
+            using var parameters = Parameters(arguments);
+            using var result = _session.InvokeMethod(cimNamespace, className, method, parameters, options);
+            return ToOutput(result);
         }, cancellationToken);
 
     public Task<CimMethodOutput> InvokeAsync(string cimNamespace, CimRecord instance, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
-        Task.Run(() =>
+        Run(CimOperationText.Method(cimNamespace, instance.ClassName, method), () =>
         {
             if (instance.Handle is not MiCimInstance native)
             {
                 throw new CimException(CimErrorCode.InvalidParameter, $"{instance.ClassName}.{method}: the instance did not come from this session");
             }
+            using var options = Options(cancellationToken);
+            using var parameters = Parameters(arguments);
+            using var result = _session.InvokeMethod(cimNamespace, native, method, parameters, options);
+            return ToOutput(result);
+        }, cancellationToken);
+
+    /// <summary>Runs one MI call on the thread pool; an MI failure becomes our classified <see cref="CimException"/>.</summary>
+    private static Task<T> Run<T>(string what, Func<T> call, CancellationToken cancellationToken) =>
+        Task.Run(() =>
+        {
             try
             {
-                using var options = Options(cancellationToken);
-                using var parameters = Parameters(arguments);
-                using var result = _session.InvokeMethod(cimNamespace, native, method, parameters, options);
-                return ToOutput(result);
+                return call();
             }
             catch (MiCimException e)
             {
-                throw Translate(e, $"{cimNamespace}: {instance.ClassName}.{method}");
+                throw Translate(e, what);
             }
         }, cancellationToken);
 
@@ -173,21 +221,30 @@ internal sealed class MiCimSession : ICimSession
     private static CimMethodOutput ToOutput(CimMethodResult result)
     {
         var outs = new List<KeyValuePair<string, object?>>();
+        var types = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in result.OutParameters)
         {
             outs.Add(new(p.Name, Convert(p.Value)));
+            types[p.Name] = p.CimType.ToString();
         }
-        return new CimMethodOutput(CimRecord.ToInt64(result.ReturnValue?.Value), new CimRecord("__PARAMETERS", outs));
+        var returnValue = result.ReturnValue;
+        if (returnValue is not null)
+        {
+            types["ReturnValue"] = returnValue.CimType.ToString();
+        }
+        return new CimMethodOutput(CimRecord.ToInt64(returnValue?.Value), new CimRecord("__PARAMETERS", outs, cimTypes: types));
     }
 
     private static CimRecord ToRecord(MiCimInstance instance, bool keepHandle)
     {
         var props = new List<KeyValuePair<string, object?>>();
+        var types = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in instance.CimInstanceProperties)
         {
             props.Add(new(p.Name, Convert(p.Value)));
+            types[p.Name] = p.CimType.ToString();
         }
-        return new CimRecord(instance.CimSystemProperties.ClassName, props, keepHandle ? instance : null);
+        return new CimRecord(instance.CimSystemProperties.ClassName, props, keepHandle ? instance : null, types);
     }
 
     private static object? Convert(object? value) => value switch
@@ -197,17 +254,41 @@ internal sealed class MiCimSession : ICimSession
         _ => value,
     };
 
+    /// <summary>The failure as MI reported it, every ErrorData property kept, classified by its codes (never its text).</summary>
     private static CimException Translate(MiCimException e, string what)
     {
-        var code = (int)e.NativeErrorCode;
-        var ours = Enum.IsDefined(typeof(CimErrorCode), code) ? (CimErrorCode)code : CimErrorCode.Failed;
-        // WinRM transport failures come back as Failed with an HRESULT in the message: treat them as unreachable (retried once).
-        if (ours == CimErrorCode.Failed && e.Message.Contains("WinRM", StringComparison.OrdinalIgnoreCase))
+        var data = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        string? dataClass = null;
+        if (e.ErrorData is { } errorData)
         {
-            ours = CimErrorCode.Unreachable;
+            dataClass = errorData.CimSystemProperties.ClassName;
+            foreach (var p in errorData.CimInstanceProperties)
+            {
+                data[p.Name] = p.Value is MiCimInstance or MiCimInstance[] ? p.Value.ToString() : p.Value;
+            }
         }
-        return new CimException(ours, $"{what}: {e.NativeErrorCode}: {e.Message.Trim()}", e);
+        var fault = new CimFault
+        {
+            NativeErrorCode = (int)e.NativeErrorCode,
+            MessageId = e.MessageId,
+            Message = e.Message,
+            ErrorDataClass = dataClass,
+            ErrorData = data,
+            ExceptionType = e.GetType().FullName ?? nameof(MiCimException),
+        };
+        return CimErrorClassifier.ToException(fault, what, e);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var h in _handles)
+            {
+                h.Dispose();
+            }
+            _handles.Clear();
+        }
+        _session.Dispose();
+    }
 }

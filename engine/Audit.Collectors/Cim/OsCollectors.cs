@@ -99,6 +99,8 @@ public sealed class RolesCollector : IHostFactCollector
 public sealed class ClusterCollector : IHostFactCollector
 {
     public const string Query = "SELECT Name FROM MSCluster_Cluster";
+    /// <summary>The cluster service: present and stopped on a host with the Failover Clustering feature that is in no cluster.</summary>
+    public const string ServiceQuery = "SELECT Name, State, StartMode FROM Win32_Service WHERE Name = 'ClusSvc'";
 
     public string Name => Core.Collectors.Cluster;
 
@@ -115,11 +117,37 @@ public sealed class ClusterCollector : IHostFactCollector
             context.Note($"not clustered ({CimNamespaces.Cluster} is absent: {e.Code})");
             name = null;
         }
+        catch (CimException e) when (!e.IsTransient && e.Code is not (CimErrorCode.AccessDenied or CimErrorCode.AuthenticationFailed))
+        {
+            // The feature is installed (the namespace exists) but the provider fails: on a host in no cluster the cluster
+            // service is stopped. Only then is this "not clustered"; a running service whose WMI fails is an error.
+            name = await NotClusteredOrThrowAsync(context, e).ConfigureAwait(false);
+        }
         if (declared is not null && !string.Equals(declared, name, StringComparison.OrdinalIgnoreCase))
         {
             context.Note($"the inventory declares cluster '{declared}' but the host reports {(name is null ? "none" : $"'{name}'")}; the host's answer is kept");
         }
         return facts with { Cluster = string.IsNullOrEmpty(name) ? null : name.ToUpperInvariant() };
+    }
+
+    private static async Task<string?> NotClusteredOrThrowAsync(HostCollectionContext context, CimException clusterError)
+    {
+        IReadOnlyList<CimRecord> service;
+        try
+        {
+            service = await context.QueryAsync(CimNamespaces.Cimv2, ServiceQuery).ConfigureAwait(false);
+        }
+        catch (CimException)
+        {
+            throw clusterError;
+        }
+        var state = service.FirstOrNull()?.GetString("State");
+        if (string.Equals(state, "Running", StringComparison.OrdinalIgnoreCase))
+        {
+            throw clusterError;
+        }
+        context.Note($"not clustered ({CimNamespaces.Cluster} answered {clusterError.Code}; the cluster service is {(state is null ? "absent" : state)})");
+        return null;
     }
 }
 

@@ -17,6 +17,8 @@ public sealed class VmCollector : IHostFactCollector
     /// </summary>
     public const string VmQuery = "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem";
     public const string SettingsQuery = "SELECT InstanceID, VirtualSystemIdentifier, VirtualSystemSubType FROM Msvm_VirtualSystemSettingData WHERE VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'";
+    /// <summary>The same without VirtualSystemSubType, which arrived with generation 2 VMs in 2012 R2: 2012 rejects a select list naming it.</summary>
+    public const string SettingsQueryWithoutSubType = "SELECT InstanceID, VirtualSystemIdentifier FROM Msvm_VirtualSystemSettingData WHERE VirtualSystemType = 'Microsoft:Hyper-V:System:Realized'";
     public const string KvpQuery = "SELECT SystemName, GuestIntrinsicExchangeItems FROM Msvm_KvpExchangeComponent";
     public const string DiskQuery = "SELECT InstanceID, Parent, HostResource, ResourceSubType FROM Msvm_StorageAllocationSettingData WHERE ResourceSubType = 'Microsoft:Hyper-V:Virtual Hard Disk'";
     public const string DeviceQuery = "SELECT InstanceID, Parent, ResourceSubType FROM Msvm_ResourceAllocationSettingData";
@@ -43,7 +45,7 @@ public sealed class VmCollector : IHostFactCollector
     {
         const string ns = CimNamespaces.Virtualization;
         var vms = await context.QueryOrUnsupportedAsync(ns, VmQuery, "Hyper-V role not installed, or Windows Server 2008 R2 (only root/virtualization v1)").ConfigureAwait(false);
-        var settings = await context.QueryAsync(ns, SettingsQuery).ConfigureAwait(false);
+        var settings = await SettingsAsync(context).ConfigureAwait(false);
         var kvp = await context.QueryAsync(ns, KvpQuery).ConfigureAwait(false);
         var disks = await context.QueryAsync(ns, DiskQuery).ConfigureAwait(false);
         var devices = vms.Count == 0 || disks.Count == 0 ? [] : await context.QueryAsync(ns, DeviceQuery).ConfigureAwait(false);
@@ -122,6 +124,23 @@ public sealed class VmCollector : IHostFactCollector
             context.Note($"{unreadable.ToString(CultureInfo.InvariantCulture)} virtual disk(s) recorded with format/type Unknown");
         }
         return facts with { Vms = [.. result.OrderBy(v => v.Name, StringComparer.OrdinalIgnoreCase).ThenBy(v => v.Id, StringComparer.Ordinal)] };
+    }
+
+    /// <summary>
+    /// The VMs' settings with their generation; on a host whose WMI refuses the select list because it does not know
+    /// VirtualSystemSubType (2012: Invalid query), the same without it: the generation is then left unknown, the VMs are not lost.
+    /// </summary>
+    private static async Task<IReadOnlyList<CimRecord>> SettingsAsync(HostCollectionContext context)
+    {
+        try
+        {
+            return await context.QueryAsync(CimNamespaces.Virtualization, SettingsQuery).ConfigureAwait(false);
+        }
+        catch (CimException e) when (e.Code is CimErrorCode.InvalidQuery or CimErrorCode.NoSuchProperty or CimErrorCode.InvalidParameter)
+        {
+            context.Note($"VM generation not read: this host's Msvm_VirtualSystemSettingData refused VirtualSystemSubType ({e.Code}; it arrived with 2012 R2)");
+            return await context.QueryAsync(CimNamespaces.Virtualization, SettingsQueryWithoutSubType).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

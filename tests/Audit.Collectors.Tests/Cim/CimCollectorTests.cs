@@ -2,18 +2,18 @@ using System.Text;
 using System.Text.Json;
 using Audit.Collectors.Cim;
 using Audit.Core;
-using Moq;
 
 namespace Audit.Collectors.Tests.Cim;
 
-/// <summary>Every fact family collected from recorded CIM answers (Fixtures/cim), through a strict Moq session.</summary>
+/// <summary>Every fact family collected from recorded CIM answers (Fixtures/cim), replayed; a question a recording does not answer fails the test.</summary>
 public sealed class CimCollectorTests
 {
     internal static async Task<HostFacts> CollectAsync(string fixture, string? declaredCluster = null)
     {
-        var recording = CimRecording.Load(fixture);
-        var mock = recording.Mock();
-        return await new HostCollector().CollectAsync(mock.Object, new HostFacts { Name = recording.Host, Cluster = declaredCluster }, CancellationToken.None);
+        var (replay, session) = await CimRecording.OpenAsync(fixture);
+        var facts = await new HostCollector().CollectAsync(session, new HostFacts { Name = session.ComputerName, Cluster = declaredCluster }, CancellationToken.None);
+        CimRecording.AssertAllAnswered(replay);
+        return facts;
     }
 
     private static CollectionStatus Status(HostFacts h, string collector) => Assert.Single(h.Collection, c => c.Collector == collector);
@@ -21,7 +21,7 @@ public sealed class CimCollectorTests
     [Fact]
     public async Task Cluster_node_every_family_ok_with_values_as_recorded()
     {
-        var h = await CollectAsync("hv2012-cluster-node.json");
+        var h = await CollectAsync("hv2012-cluster-node");
         Assert.Equal(Core.Collectors.HostCollectors, h.Collection.Select(c => c.Collector));
         Assert.All(h.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Status} {c.Message}"));
 
@@ -109,7 +109,7 @@ public sealed class CimCollectorTests
     [Fact]
     public async Task Standalone_2016_not_clustered_deprecated_guest_hex_dates_weekly_trigger()
     {
-        var h = await CollectAsync("hv2016-standalone-not-clustered.json", declaredCluster: "WRONG");
+        var h = await CollectAsync("hv2016-standalone-not-clustered", declaredCluster: "WRONG");
         Assert.All(h.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Status} {c.Message}"));
 
         // InvalidNamespace on root/MSCluster: not clustered, which is a fact (ok), not a failure.
@@ -156,7 +156,7 @@ public sealed class CimCollectorTests
     [Fact]
     public async Task Access_denied_on_one_class_fails_only_that_family()
     {
-        var h = await CollectAsync("hv2012-access-denied-one-class.json");
+        var h = await CollectAsync("hv2012-access-denied-one-class");
         var vms = Status(h, Core.Collectors.Vms);
         Assert.Equal((CollectionState.Error, (int)CimErrorCode.AccessDenied), (vms.Status, vms.ErrorCode));
         Assert.Contains("Access denied", vms.Message, StringComparison.Ordinal);
@@ -173,7 +173,7 @@ public sealed class CimCollectorTests
     [Fact]
     public async Task Server_without_hyperv_reports_unsupported_with_reasons()
     {
-        var h = await CollectAsync("server-without-hyperv.json");
+        var h = await CollectAsync("server-without-hyperv");
         Assert.Equal("FS1", h.Name);
         foreach (var family in new[] { Core.Collectors.Vms, Core.Collectors.LiveMigration, Core.Collectors.IntegrationServices })
         {
@@ -192,9 +192,9 @@ public sealed class CimCollectorTests
     public async Task Collected_hosts_validate_against_the_snapshot_schema()
     {
         var hosts = new List<HostFacts>();
-        foreach (var f in System.IO.Directory.GetFiles(CimRecording.Folder, "*.json").Order(StringComparer.Ordinal))
+        foreach (var f in CimRecording.Names)
         {
-            var h = await CollectAsync(Path.GetFileName(f));
+            var h = await CollectAsync(f);
             hosts.Add(h with { Name = h.Name + "-" + hosts.Count });
         }
         var snapshot = new Snapshot { CollectedAt = new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero), Hosts = hosts };
@@ -208,10 +208,8 @@ public sealed class CimCollectorTests
     [Fact]
     public async Task A_collector_that_throws_something_unexpected_is_an_error_and_the_rest_still_run()
     {
-        var recording = CimRecording.Load("hv2012-cluster-node.json");
-        var mock = recording.Mock();
-        mock.Setup(s => s.QueryAsync(CimNamespaces.Cimv2, RolesCollector.Query, It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("boom"));
-        var h = await new HostCollector().CollectAsync(mock.Object, new HostFacts { Name = "HV1" }, CancellationToken.None);
+        var (_, session) = await CimRecording.OpenAsync("hv2012-cluster-node");
+        var h = await new HostCollector().CollectAsync(new ThrowingOn(session, RolesCollector.Query), new HostFacts { Name = "HV1" }, CancellationToken.None);
         var roles = Status(h, Core.Collectors.Roles);
         Assert.Equal(CollectionState.Error, roles.Status);
         Assert.Contains("InvalidOperationException: boom", roles.Message, StringComparison.Ordinal);
@@ -276,4 +274,18 @@ public sealed class CimRecordTests
         Assert.Null(r.GetString("Missing"));
         Assert.Empty(r.GetRecords("Missing"));
     }
+}
+
+/// <summary>A session whose one query throws something no collector expects.</summary>
+internal sealed class ThrowingOn(ICimSession inner, string wql) : ICimSession
+{
+    public string ComputerName => inner.ComputerName;
+    public Task TestConnectionAsync(CancellationToken cancellationToken) => inner.TestConnectionAsync(cancellationToken);
+    public Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string query, CancellationToken cancellationToken) =>
+        query == wql ? throw new InvalidOperationException("boom") : inner.QueryAsync(cimNamespace, query, cancellationToken);
+    public Task<CimMethodOutput> InvokeStaticAsync(string cimNamespace, string className, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
+        inner.InvokeStaticAsync(cimNamespace, className, method, arguments, cancellationToken);
+    public Task<CimMethodOutput> InvokeAsync(string cimNamespace, CimRecord instance, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken) =>
+        inner.InvokeAsync(cimNamespace, instance, method, arguments, cancellationToken);
+    public void Dispose() => inner.Dispose();
 }

@@ -18,14 +18,11 @@ public sealed class CollectedSnapshotAuditTests(ITestOutputHelper output)
     private static async Task<ResultsDocument> EvaluateAsync()
     {
         var hosts = new List<HostFacts>();
-        foreach (var (fixture, name) in new[]
+        foreach (var fixture in CimRecording.Names)
         {
-            ("hv2012-cluster-node.json", "HV1"), ("hv2016-standalone-not-clustered.json", "HV4"),
-            ("hv2012-access-denied-one-class.json", "HV5"), ("server-without-hyperv.json", "FS1"),
-        })
-        {
-            var session = CimRecording.Load(fixture).Mock().Object;
-            hosts.Add(await new HostCollector().CollectAsync(session, new HostFacts { Name = name }, CancellationToken.None));
+            var (replay, session) = await CimRecording.OpenAsync(fixture);
+            hosts.Add(await new HostCollector().CollectAsync(session, new HostFacts { Name = session.ComputerName }, CancellationToken.None));
+            CimRecording.AssertAllAnswered(replay);
         }
         var collectedAt = new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero);
         var snapshot = new Snapshot { CollectedAt = collectedAt, Hosts = hosts };

@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
 using Audit.Collectors.Cim;
+using Audit.Collectors.Recording;
 
 namespace Audit.Collectors.Tests.Cim;
 
 /// <summary>
-/// A fake CIM endpoint for fan-out tests and measurements: every host answers from one recording after a configurable
-/// latency per operation; chosen hosts hang (ignoring cancellation, like a stuck WinRM call), refuse sessions, or
-/// fail transiently once. Counts sessions open at the same time.
+/// A fake CIM endpoint for fan-out tests and measurements: every host answers from one recording (replayed by the
+/// engine's <see cref="ReplayCimSessionFactory"/>, a fresh replay per host) after a configurable latency per
+/// operation; chosen hosts hang (ignoring cancellation, like a stuck WinRM call), refuse sessions, or fail transiently
+/// once. Counts sessions open at the same time.
 /// </summary>
-public sealed class FakeCimEndpoint(CimRecording recording, TimeSpan latency) : ICimSessionFactory
+public sealed class FakeCimEndpoint(CimRecordingDocument recording, TimeSpan latency) : ICimSessionFactory
 {
-    private readonly CimRecording _recording = recording;
     private readonly TimeSpan _latency = latency;
     private int _open;
     private int _maxOpen;
@@ -36,15 +37,17 @@ public sealed class FakeCimEndpoint(CimRecording recording, TimeSpan latency) : 
         {
             throw new CimException(CimErrorCode.Unreachable, $"cannot open a CIM session to {computerName}: WinRM cannot complete the operation");
         }
+        var replay = new ReplayCimSessionFactory([recording with { Host = recording.Host with { Name = computerName } }]);
+        var inner = await replay.CreateAsync(computerName, options, cancellationToken);
         var open = Interlocked.Increment(ref _open);
         int max;
         while (open > (max = Volatile.Read(ref _maxOpen)) && Interlocked.CompareExchange(ref _maxOpen, open, max) != max)
         {
         }
-        return new Session(this, computerName);
+        return new Session(this, computerName, inner);
     }
 
-    private sealed class Session(FakeCimEndpoint endpoint, string host) : ICimSession
+    private sealed class Session(FakeCimEndpoint endpoint, string host, ICimSession inner) : ICimSession
     {
         private static readonly Task Never = new TaskCompletionSource().Task;
         private int _disposed;
@@ -64,25 +67,28 @@ public sealed class FakeCimEndpoint(CimRecording recording, TimeSpan latency) : 
             }
         }
 
+        public async Task TestConnectionAsync(CancellationToken cancellationToken)
+        {
+            await BeforeAsync(null, cancellationToken);
+            await inner.TestConnectionAsync(cancellationToken);
+        }
+
         public async Task<IReadOnlyList<CimRecord>> QueryAsync(string cimNamespace, string wql, CancellationToken cancellationToken)
         {
             await BeforeAsync(wql, cancellationToken);
-            var q = endpoint._recording.Queries.Single(x => x.Namespace == cimNamespace && x.Wql == wql);
-            return q.Error is { } code ? throw new CimException(code, $"{cimNamespace}: {wql}: {code}") : q.Instances!;
+            return await inner.QueryAsync(cimNamespace, wql, cancellationToken);
         }
 
         public async Task<CimMethodOutput> InvokeStaticAsync(string cimNamespace, string className, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken)
         {
             await BeforeAsync(null, cancellationToken);
-            var m = endpoint._recording.Methods.Single(x => !x.OnInstance && x.Namespace == cimNamespace && x.ClassName == className && x.Name == method && CimRecording.Matches(arguments, x.Arguments));
-            return new CimMethodOutput(m.ReturnValue, m.Out);
+            return await inner.InvokeStaticAsync(cimNamespace, className, method, arguments, cancellationToken);
         }
 
         public async Task<CimMethodOutput> InvokeAsync(string cimNamespace, CimRecord instance, string method, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken)
         {
             await BeforeAsync(null, cancellationToken);
-            var m = endpoint._recording.Methods.Single(x => x.OnInstance && x.Namespace == cimNamespace && x.ClassName == instance.ClassName && x.Name == method && CimRecording.Matches(arguments, x.Arguments));
-            return new CimMethodOutput(m.ReturnValue, m.Out);
+            return await inner.InvokeAsync(cimNamespace, instance, method, arguments, cancellationToken);
         }
 
         public void Dispose()
