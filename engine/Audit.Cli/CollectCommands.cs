@@ -4,6 +4,8 @@ using System.Text.Json;
 using Audit.Collectors.Cim;
 using Audit.Collectors.Directory;
 using Audit.Collectors.Inventory;
+using Audit.Collectors.Preflight;
+using Audit.Collectors.Recording;
 using Audit.Core;
 
 namespace Audit.Cli;
@@ -25,11 +27,15 @@ internal static class CollectCommands
         var cmd = new Command("collect", """
             Collect host facts over CIM (Windows only: WinRM by default) and/or directory facts over LDAP (any platform) into a snapshot.
             Every host requested appears in the snapshot, with a status per collector (ok, error with the CIM code, unsupported with the reason).
-            Exit codes: 0 everything collected; 2 snapshot written but some collection failed or was cancelled (Ctrl+C);
-            64 usage error; 65 invalid hosts file; 69 hosts requested on a platform where CIM cannot run.
+            --preflight only connects and reads one thing per namespace, and prints a table host x check with the fix for each failure.
+            --record DIR keeps every raw answer per host (DIR/HOST.cim.json); --replay DIR plays such recordings through the same collectors, on any OS.
+            Exit codes: 0 everything collected (with --preflight: every host ready); 2 snapshot written but some collection failed or was cancelled
+            (Ctrl+C), or a host not ready; 64 usage error; 65 invalid hosts file or recording; 69 hosts requested on a platform where CIM cannot run;
+            74 the recording cannot be written (it would hold the password).
             """);
         var o = new CollectOptions();
         o.AddTo(cmd, withOut: true);
+        o.AddCollectOnly(cmd);
         cmd.SetAction(r => new CollectRun(ctx).Run(o.Parse(r)));
         return cmd;
     }
@@ -109,6 +115,11 @@ internal sealed record CollectSettings
     public string? DirectoryCa { get; init; }
     public bool DirectoryStartTls { get; init; }
     public string Out { get; init; } = "snapshot.json";
+    public int? Port { get; init; }
+    public bool Https { get; init; }
+    public bool Preflight { get; init; }
+    public string? Record { get; init; }
+    public string? Replay { get; init; }
 }
 
 /// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
@@ -120,7 +131,12 @@ internal sealed class CollectOptions
     public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time (default 16).", DefaultValueFactory = _ => 16 };
     public Option<int> Timeout { get; } = new Option<int>("--timeout") { Description = "Seconds one host may take in total (default 300).", DefaultValueFactory = _ => 300 };
     public Option<int> OpTimeout { get; } = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take (default 60); transient failures are retried once.", DefaultValueFactory = _ => 60 };
-    public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM)." };
+    public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM), with packet privacy (encrypted) as PowerShell uses it." };
+    public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port (default 5985, or 5986 with --https).", HelpName = "PORT" };
+    public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
+    public Option<bool> Preflight { get; } = new Option<bool>("--preflight") { Description = "Only check that each host can be collected: connect, read one thing per namespace, print a table with the fix for each failure. Exit 0 when every host is ready." };
+    public Option<string?> Record { get; } = new Option<string?>("--record") { Description = "Also write every raw CIM answer per host into DIR (HOST.cim.json, schema cimrecording.v1); refused if the password would appear in it.", HelpName = "DIR" };
+    public Option<string?> Replay { get; } = new Option<string?>("--replay") { Description = "Collect from recordings in DIR instead of hosts (any OS): the snapshot the recorded run would have written. Hosts: those recorded, or --hosts.", HelpName = "DIR" };
     public Option<string?> User { get; } = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user (default: the current Windows identity).", HelpName = "USER" };
     public Option<string?> PasswordEnv { get; } = new Option<string?>("--password-env") { Description = "Name of the environment variable holding --user's password (otherwise prompted; never on the command line).", HelpName = "NAME" };
     public Option<string?> Directory { get; } = new Option<string?>("--directory") { Description = "Read computer accounts and delegation from Active Directory: ldap://host[:port] or ldaps://host[:port].", HelpName = "URI" };
@@ -133,13 +149,22 @@ internal sealed class CollectOptions
 
     public void AddTo(Command cmd, bool withOut)
     {
-        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
+        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, Port, Https, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
         {
             cmd.Options.Add(o);
         }
         if (withOut)
         {
             cmd.Options.Add(Output);
+        }
+    }
+
+    /// <summary>Options of 'collect' alone: preflight, record and replay.</summary>
+    public void AddCollectOnly(Command cmd)
+    {
+        foreach (var o in new Option[] { Preflight, Record, Replay })
+        {
+            cmd.Options.Add(o);
         }
     }
 
@@ -165,6 +190,11 @@ internal sealed class CollectOptions
         DirectoryCa = r.GetValue(DirectoryCa),
         DirectoryStartTls = r.GetValue(DirectoryStartTls),
         Out = r.GetValue(Output) ?? "snapshot.json",
+        Port = r.GetValue(Port),
+        Https = r.GetValue(Https),
+        Preflight = r.GetValue(Preflight),
+        Record = r.GetValue(Record),
+        Replay = r.GetValue(Replay),
     };
 }
 
@@ -172,52 +202,62 @@ internal sealed class CollectRun(CliContext ctx)
 {
     public int Run(CollectSettings s)
     {
+        var replay = s.Replay is null ? null : ReplayCimSessionFactory.Load(ctx.Env.Resolve(s.Replay), s.Replay);
         var inventory = Inventory(s);
-        if (inventory.Count == 0 && s.Directory is null)
+        if (replay is not null && inventory.Count == 0)
         {
-            throw new UsageException("nothing to collect: give --hosts, --hosts-file, --local and/or --directory");
+            inventory = replay.Hosts;
         }
-        if (s.Parallel is < 1 or > 1024)
-        {
-            throw new UsageException($"--parallel {s.Parallel} must be between 1 and 1024");
-        }
-        if (s.TimeoutSeconds < 1 || s.OperationTimeoutSeconds < 1)
-        {
-            throw new UsageException("--timeout and --operation-timeout must be at least 1 second");
-        }
-        if (inventory.Count > 0 && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
+        CheckUsage(s, inventory);
+        if (inventory.Count > 0 && replay is null && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
         {
             ctx.Err.WriteLine(CollectCommands.PlatformMessage);
             return ExitCodes.Unsupported;
         }
+        if (s.Record is not null)
+        {
+            EnsureFolder(s.Record, "--record");
+        }
+        ICimSessionFactory factory = replay ?? ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
+        RecordingCimSessionFactory? recorder = null;
+        if (s.Record is not null && inventory.Count > 0)
+        {
+            recorder = new RecordingCimSessionFactory(factory, new RecordedBy { Tool = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription });
+            foreach (var h in inventory)
+            {
+                recorder.Expect(h);
+            }
+            factory = recorder;
+        }
+        var runOptions = inventory.Count == 0 ? null : new CollectionRunOptions
+        {
+            Parallel = s.Parallel,
+            HostTimeout = TimeSpan.FromSeconds(s.TimeoutSeconds),
+            OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
+            Connection = replay is null ? Connection(s) : new CimConnectionOptions { OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds) },
+        };
+        if (s.Preflight)
+        {
+            var checks = new PreflightRunner(factory).RunAsync(inventory, runOptions!, ctx.Cancel).GetAwaiter().GetResult();
+            foreach (var line in PreflightRunner.Format(checks).Split('\n').SkipLast(1))
+            {
+                ctx.Out.WriteLine(CliContext.Sanitize(line));
+            }
+            var recorded = SaveRecording(recorder, s.Record);
+            return recorded != ExitCodes.Compliant ? recorded : checks.All(c => c.Ready) ? ExitCodes.Compliant : ExitCodes.Incomplete;
+        }
         var outPath = ctx.Env.Resolve(s.Out);
-        var outDir = Path.GetDirectoryName(outPath) ?? ".";
-        try
-        {
-            AtomicFile.EnsureWritableDirectory(outDir);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write to the folder of --out '{s.Out}': {e.Message}");
-        }
+        EnsureFolder(Path.GetDirectoryName(s.Out) is { Length: > 0 } d ? d : ".", "--out");
         var directoryOptions = s.Directory is null ? null : DirectoryOptions(s);
-        var connection = inventory.Count == 0 ? null : Connection(s);
 
-        var collectedAt = ctx.Env.Clock();
+        // A replay writes the snapshot the recorded run wrote: its time and machine, not ours.
+        var collectedAt = replay?.RecordedAt ?? ctx.Env.Clock();
         IReadOnlyList<HostFacts> hosts = [];
         var complete = true;
         if (inventory.Count > 0)
         {
-            var factory = ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
-            var options = new CollectionRunOptions
-            {
-                Parallel = s.Parallel,
-                HostTimeout = TimeSpan.FromSeconds(s.TimeoutSeconds),
-                OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
-                Connection = connection!,
-            };
             var progress = new ProgressPrinter(ctx);
-            var result = new CollectionRunner(factory).RunAsync(inventory, options, progress, ctx.Cancel).GetAwaiter().GetResult();
+            var result = new CollectionRunner(factory).RunAsync(inventory, runOptions!, progress, ctx.Cancel).GetAwaiter().GetResult();
             progress.Finish();
             hosts = [.. result.Hosts.OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
             complete = result.Complete;
@@ -245,7 +285,7 @@ internal sealed class CollectRun(CliContext ctx)
         var snapshot = new Snapshot
         {
             CollectedAt = collectedAt,
-            Collector = new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName },
+            Collector = new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion, Machine = replay is null ? Environment.MachineName : replay.RecordedOn },
             Complete = complete,
             Hosts = hosts,
             Directory = directory,
@@ -265,8 +305,88 @@ internal sealed class CollectRun(CliContext ctx)
                 : $"directory error: {directory.Collection.Message}");
         }
         ctx.Out.WriteLine(CliContext.Sanitize($"Collected {string.Join("; ", parts)}{(complete ? "" : " (INCOMPLETE: cancelled)")}; wrote {s.Out}"));
+        if (replay is not null && replay.Misses.Count > 0)
+        {
+            ctx.Err.WriteLine(CliContext.Sanitize($"audit: {replay.Misses.Count} question(s) the recordings do not answer (errors in the snapshot), first: {replay.Misses[0]}"));
+        }
+        var saved = SaveRecording(recorder, s.Record);
+        if (saved != ExitCodes.Compliant)
+        {
+            return saved;
+        }
         var anyError = failedHosts > 0 || directory?.Collection.Status == CollectionState.Error;
         return complete && !anyError ? ExitCodes.Compliant : ExitCodes.Incomplete;
+    }
+
+    private static void CheckUsage(CollectSettings s, IReadOnlyList<InventoryHost> inventory)
+    {
+        if (inventory.Count == 0 && s.Directory is null)
+        {
+            throw new UsageException(s.Replay is null
+                ? "nothing to collect: give --hosts, --hosts-file, --local and/or --directory"
+                : "nothing to collect: the recordings name no host");
+        }
+        if (s.Parallel is < 1 or > 1024)
+        {
+            throw new UsageException($"--parallel {s.Parallel} must be between 1 and 1024");
+        }
+        if (s.TimeoutSeconds < 1 || s.OperationTimeoutSeconds < 1)
+        {
+            throw new UsageException("--timeout and --operation-timeout must be at least 1 second");
+        }
+        if (s.Port is { } port && port is < 1 or > 65535)
+        {
+            throw new UsageException($"--port {port} must be between 1 and 65535");
+        }
+        if (s.Dcom && (s.Https || s.Port is not null))
+        {
+            throw new UsageException("--https and --port apply to WinRM (WS-Management), not to --dcom");
+        }
+        if (s.Preflight && inventory.Count == 0)
+        {
+            throw new UsageException("--preflight checks hosts: give --hosts, --hosts-file or --local (a directory is checked by collecting it)");
+        }
+        if (s.Replay is not null && s.Record is not null)
+        {
+            throw new UsageException("--record and --replay cannot be combined: a replay only plays what was recorded");
+        }
+    }
+
+    private void EnsureFolder(string display, string option)
+    {
+        try
+        {
+            AtomicFile.EnsureWritableDirectory(ctx.Env.Resolve(display));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write to the folder of {option} '{display}': {e.Message}");
+        }
+    }
+
+    /// <summary>Writes the recording when one was asked for; 74 (nothing written) when it would hold the password.</summary>
+    private int SaveRecording(RecordingCimSessionFactory? recorder, string? folder)
+    {
+        if (recorder is null || folder is null)
+        {
+            return ExitCodes.Compliant;
+        }
+        try
+        {
+            var files = recorder.Save(ctx.Env.Resolve(folder));
+            ctx.Out.WriteLine(CliContext.Sanitize($"Recorded {files.Count} host(s) into {folder}"));
+            return ExitCodes.Compliant;
+        }
+        catch (RecordingRefusedException e)
+        {
+            ctx.Err.WriteLine(CliContext.Sanitize($"audit: error {DiagnosticCodes.CannotWrite}: {e.Message}"));
+            return ExitCodes.CannotWrite;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Err.WriteLine(CliContext.Sanitize($"audit: error {DiagnosticCodes.CannotWrite}: cannot write the recording into '{folder}': {e.Message}"));
+            return ExitCodes.CannotWrite;
+        }
     }
 
     private IReadOnlyList<InventoryHost> Inventory(CollectSettings s)
@@ -326,6 +446,8 @@ internal sealed class CollectRun(CliContext ctx)
             User = s.User,
             Password = password,
             OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
+            Port = s.Port,
+            UseSsl = s.Https,
         };
     }
 
