@@ -218,11 +218,13 @@ internal sealed class CollectRun(CliContext ctx)
         {
             EnsureFolder(s.Record, "--record");
         }
+        // A replay writes the snapshot the recorded run wrote: its time and machine, not ours.
+        var collectedAt = replay?.RecordedAt ?? ctx.Env.Clock();
         ICimSessionFactory factory = replay ?? ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
         RecordingCimSessionFactory? recorder = null;
         if (s.Record is not null && inventory.Count > 0)
         {
-            recorder = new RecordingCimSessionFactory(factory, new RecordedBy { Tool = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription });
+            recorder = new RecordingCimSessionFactory(factory, new RecordedBy { Tool = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, () => collectedAt);
             foreach (var h in inventory)
             {
                 recorder.Expect(h);
@@ -250,8 +252,6 @@ internal sealed class CollectRun(CliContext ctx)
         EnsureFolder(Path.GetDirectoryName(s.Out) is { Length: > 0 } d ? d : ".", "--out");
         var directoryOptions = s.Directory is null ? null : DirectoryOptions(s);
 
-        // A replay writes the snapshot the recorded run wrote: its time and machine, not ours.
-        var collectedAt = replay?.RecordedAt ?? ctx.Env.Clock();
         IReadOnlyList<HostFacts> hosts = [];
         var complete = true;
         if (inventory.Count > 0)

@@ -9,7 +9,7 @@ namespace Audit.Cli.Tests;
 
 public sealed class CollectCommandTests
 {
-    private const string Secret = "S3cret-Pa55-9f1c";
+    internal const string Secret = "S3cret-Pa55-9f1c";
 
     internal static CliResult Run(CliEnvironment env, params string[] args)
     {

@@ -121,7 +121,7 @@ public static class CimErrorClassifier
     internal const int CategoryAuthenticationError = 28;
     internal const int CategoryLimitsExceeded = 29;
 
-    private const string KerberosFix = "use the host's DNS name (not an IP address) so Kerberos applies, check that 'setspn -Q WSMAN/HOST' names the host's computer account, and that this machine's clock is within 5 minutes of the domain's";
+    private const string KerberosFix = "use the host's DNS name (not an IP address) so Kerberos applies, check that 'setspn -Q HTTP/HOST' names the host's computer account (not a service account of IIS or SQL), and that this machine's clock is within 5 minutes of the domain's";
 
     private static readonly Dictionary<uint, CimErrorClass> ByCode = new()
     {

@@ -33,6 +33,8 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
         var facts = identity;
         var statuses = new List<CollectionStatus>();
         var context = new HostCollectionContext(session, cancellationToken);
+        // A session of someone else's (a mock) may not say which clock it keeps: then the system's.
+        var time = (TimeProvider?)session.Time ?? TimeProvider.System;
         foreach (var collector in Collectors)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -41,7 +43,7 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                 continue;
             }
             context.ClearNotes();
-            var watch = session.Time.GetTimestamp();
+            var watch = time.GetTimestamp();
             try
             {
                 facts = await collector.CollectAsync(context, facts).ConfigureAwait(false);
@@ -50,16 +52,16 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                     Collector = collector.Name,
                     Status = CollectionState.Ok,
                     Message = context.Notes.Count == 0 ? null : string.Join("; ", context.Notes),
-                    DurationMs = Ms(session.Time, watch),
+                    DurationMs = Ms(time, watch),
                 });
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                statuses.Add(Stopped(collector.Name, stopReason, Ms(session.Time, watch)));
+                statuses.Add(Stopped(collector.Name, stopReason, Ms(time, watch)));
             }
             catch (FactCollectionException e)
             {
-                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = e.State, Message = e.Message, ErrorCode = e.ErrorCode, DurationMs = Ms(session.Time, watch) });
+                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = e.State, Message = e.Message, ErrorCode = e.ErrorCode, DurationMs = Ms(time, watch) });
             }
             catch (CimException e)
             {
@@ -69,13 +71,13 @@ public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
                     Status = e.MeansAbsent ? CollectionState.Unsupported : CollectionState.Error,
                     Message = e.Fix is null || e.MeansAbsent ? e.Message : $"{e.Message} (fix: {e.Fix})",
                     ErrorCode = (int)e.Code,
-                    DurationMs = Ms(session.Time, watch),
+                    DurationMs = Ms(time, watch),
                 });
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
                 // A bug or an answer shaped unlike anything seen: this family is an error, the host and the other families stay.
-                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = CollectionState.Error, Message = $"unexpected {e.GetType().Name}: {e.Message}", DurationMs = Ms(session.Time, watch) });
+                statuses.Add(new CollectionStatus { Collector = collector.Name, Status = CollectionState.Error, Message = $"unexpected {e.GetType().Name}: {e.Message}", DurationMs = Ms(time, watch) });
             }
         }
         return facts with { Collection = [.. identity.Collection, .. statuses] };

@@ -13,17 +13,20 @@ namespace Audit.Collectors.Recording;
 /// method results; failures with every code and ErrorData property). Nothing is removed; a recording in which the
 /// password given for the hosts appears is refused by <see cref="Save"/>, not written.
 /// </summary>
-public sealed class RecordingCimSessionFactory(ICimSessionFactory inner, RecordedBy recordedBy, TimeProvider? clock = null) : ICimSessionFactory
+/// <param name="inner">The live factory.</param>
+/// <param name="recordedBy">The tool and machine that recorded.</param>
+/// <param name="now">The collection's time (the snapshot's collectedAt), so a replay writes the same; default: now.</param>
+public sealed class RecordingCimSessionFactory(ICimSessionFactory inner, RecordedBy recordedBy, Func<DateTimeOffset>? now = null) : ICimSessionFactory
 {
     private readonly ConcurrentDictionary<string, HostLog> _hosts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly Func<DateTimeOffset> _now = now ?? (() => DateTimeOffset.UtcNow);
     private readonly ConcurrentBag<string> _secrets = [];
 
     /// <summary>The inventory entry of each host, so the recording names the host as it was asked for.</summary>
     public void Expect(InventoryHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
-        _hosts.GetOrAdd(host.Name, _ => new HostLog(host, _clock.GetUtcNow()));
+        _hosts.GetOrAdd(host.Name, _ => new HostLog(host, _now()));
     }
 
     public async Task<ICimSession> CreateAsync(string computerName, CimConnectionOptions options, CancellationToken cancellationToken)
@@ -33,7 +36,7 @@ public sealed class RecordingCimSessionFactory(ICimSessionFactory inner, Recorde
         {
             _secrets.Add(options.Password);
         }
-        var log = _hosts.GetOrAdd(computerName, n => new HostLog(new InventoryHost { Name = n }, _clock.GetUtcNow()));
+        var log = _hosts.GetOrAdd(computerName, n => new HostLog(new InventoryHost { Name = n }, _now()));
         log.Connection ??= new RecordedConnection
         {
             Protocol = options.Protocol.ToString(),

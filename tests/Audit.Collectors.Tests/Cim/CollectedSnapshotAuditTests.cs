@@ -17,13 +17,9 @@ public sealed class CollectedSnapshotAuditTests(ITestOutputHelper output)
 {
     private static async Task<ResultsDocument> EvaluateAsync()
     {
-        var hosts = new List<HostFacts>();
-        foreach (var fixture in CimRecording.Names)
-        {
-            var (replay, session) = await CimRecording.OpenAsync(fixture);
-            hosts.Add(await new HostCollector().CollectAsync(session, new HostFacts { Name = session.ComputerName }, CancellationToken.None));
-            CimRecording.AssertAllAnswered(replay);
-        }
+        var replay = Audit.Collectors.Recording.ReplayCimSessionFactory.Load(CimRecording.Folder);
+        var hosts = (await new CollectionRunner(replay).RunAsync(replay.Hosts, new CollectionRunOptions())).Hosts;
+        CimRecording.AssertAllAnswered(replay);
         var collectedAt = new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero);
         var snapshot = new Snapshot { CollectedAt = collectedAt, Hosts = hosts };
         var loaded = SnapshotLoader.Parse(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(snapshot, AuditJson.Options)), "collected.snapshot.json");
