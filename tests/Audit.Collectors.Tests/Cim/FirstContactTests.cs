@@ -158,6 +158,22 @@ public sealed class FirstContactTests
         });
     }
 
+    private sealed class NativeLayerMissing : ICimSessionFactory
+    {
+        public Task<ICimSession> CreateAsync(string computerName, CimConnectionOptions options, CancellationToken cancellationToken) =>
+            computerName == "hv2" ? throw new DllNotFoundException("Unable to load DLL 'mi.dll'") : throw new TypeInitializationException("Microsoft.Management.Infrastructure.Native.ApplicationMethods", null);
+    }
+
+    [Fact]
+    public async Task A_native_layer_failure_fails_each_host_not_the_run()
+    {
+        var result = await new CollectionRunner(new NativeLayerMissing()).RunAsync([new InventoryHost { Name = "hv1" }, new InventoryHost { Name = "hv2" }], new CollectionRunOptions());
+        Assert.True(result.Complete);
+        Assert.Equal(2, result.Hosts.Count);
+        Assert.All(result.Hosts, h => Assert.All(h.Collection, c => Assert.Equal((CollectionState.Error, (int)CimErrorCode.PlatformNotSupported), (c.Status, c.ErrorCode))));
+        Assert.Contains("DllNotFoundException", result.Hosts[1].Collection[0].Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Dcom_sessions_carry_packet_privacy_integrity_and_impersonation()
     {
