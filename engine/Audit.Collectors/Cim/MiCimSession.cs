@@ -264,7 +264,7 @@ internal sealed class MiCimSession : ICimSession
             dataClass = errorData.CimSystemProperties.ClassName;
             foreach (var p in errorData.CimInstanceProperties)
             {
-                data[p.Name] = p.Value is MiCimInstance or MiCimInstance[] ? p.Value.ToString() : p.Value;
+                data[p.Name] = p.Value is MiCimInstance or MiCimInstance[]? p.Value.ToString() : p.Value;
             }
         }
         var fault = new CimFault
