@@ -6,6 +6,7 @@ using Audit.Collectors.Directory;
 using Audit.Collectors.Inventory;
 using Audit.Collectors.Preflight;
 using Audit.Collectors.Recording;
+using Audit.Collectors.WsMan;
 using Audit.Core;
 
 namespace Audit.Cli;
@@ -14,7 +15,7 @@ namespace Audit.Cli;
 internal static class CollectCommands
 {
     public const string PlatformMessage =
-        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE'.";
+        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE', or reach hosts with a WinRM HTTPS listener from here with '--transport wsman --https --user USER --password-env NAME'.";
 
     public static IEnumerable<Command> All(CliContext ctx)
     {
@@ -117,6 +118,8 @@ internal sealed record CollectSettings
     public string Out { get; init; } = "snapshot.json";
     public int? Port { get; init; }
     public bool Https { get; init; }
+    public string Transport { get; init; } = "mi";
+    public string? Ca { get; init; }
     public bool Preflight { get; init; }
     public string? Record { get; init; }
     public string? Replay { get; init; }
@@ -134,6 +137,20 @@ internal sealed class CollectOptions
     public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM), with packet privacy (encrypted) as PowerShell uses it." };
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port (default 5985, or 5986 with --https).", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
+    public Option<string> Transport { get; } = CreateTransport();
+    public Option<string?> Ca { get; } = new Option<string?>("--ca") { Description = "PEM file of the CA to trust (only it) for the hosts' HTTPS certificates (--transport wsman).", HelpName = "FILE" };
+
+    private static Option<string> CreateTransport()
+    {
+        var o = new Option<string>("--transport")
+        {
+            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS with Basic authentication in this version). Default mi.",
+            HelpName = "mi|wsman",
+            DefaultValueFactory = _ => "mi",
+        };
+        o.AcceptOnlyFromAmong("mi", "wsman");
+        return o;
+    }
     public Option<bool> Preflight { get; } = new Option<bool>("--preflight") { Description = "Only check that each host can be collected: connect, read one thing per namespace, print a table with the fix for each failure. Exit 0 when every host is ready." };
     public Option<string?> Record { get; } = new Option<string?>("--record") { Description = "Also write every raw CIM answer per host into DIR (HOST.cim.json, schema cimrecording.v1); refused if the password would appear in it.", HelpName = "DIR" };
     public Option<string?> Replay { get; } = new Option<string?>("--replay") { Description = "Collect from recordings in DIR instead of hosts (any OS): the snapshot the recorded run would have written. Hosts: those recorded, or --hosts.", HelpName = "DIR" };
@@ -149,7 +166,7 @@ internal sealed class CollectOptions
 
     public void AddTo(Command cmd, bool withOut)
     {
-        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, Port, Https, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
+        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, Port, Https, Transport, Ca, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
         {
             cmd.Options.Add(o);
         }
@@ -192,6 +209,8 @@ internal sealed class CollectOptions
         Out = r.GetValue(Output) ?? "snapshot.json",
         Port = r.GetValue(Port),
         Https = r.GetValue(Https),
+        Transport = r.GetValue(Transport) ?? "mi",
+        Ca = r.GetValue(Ca),
         Preflight = r.GetValue(Preflight),
         Record = r.GetValue(Record),
         Replay = r.GetValue(Replay),
@@ -209,7 +228,8 @@ internal sealed class CollectRun(CliContext ctx)
             inventory = replay.Hosts;
         }
         CheckUsage(s, inventory);
-        if (inventory.Count > 0 && replay is null && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
+        var wsman = s.Transport == "wsman";
+        if (inventory.Count > 0 && replay is null && !wsman && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
         {
             ctx.Err.WriteLine(CollectCommands.PlatformMessage);
             return ExitCodes.Unsupported;
@@ -220,7 +240,8 @@ internal sealed class CollectRun(CliContext ctx)
         }
         // A replay writes the snapshot the recorded run wrote: its time and machine, not ours.
         var collectedAt = replay?.RecordedAt ?? ctx.Env.Clock();
-        ICimSessionFactory factory = replay ?? ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
+        using var wsmanFactory = wsman && replay is null ? new WsManCimSessionFactory() : null;
+        ICimSessionFactory factory = replay ?? wsmanFactory ?? ctx.Env.CimSessionFactory ?? new MiCimSessionFactory();
         RecordingCimSessionFactory? recorder = null;
         if (s.Record is not null && inventory.Count > 0)
         {
@@ -338,9 +359,13 @@ internal sealed class CollectRun(CliContext ctx)
         {
             throw new UsageException($"--port {port} must be between 1 and 65535");
         }
-        if (s.Dcom && (s.Https || s.Port is not null))
+        if (s.Dcom && (s.Https || s.Port is not null || s.Transport == "wsman"))
         {
-            throw new UsageException("--https and --port apply to WinRM (WS-Management), not to --dcom");
+            throw new UsageException("--https, --port and --transport wsman apply to WinRM (WS-Management), not to --dcom");
+        }
+        if (s.Ca is not null && s.Transport != "wsman")
+        {
+            throw new UsageException("--ca applies to --transport wsman (with MI, Windows' own trust store decides)");
         }
         if (s.Preflight && inventory.Count == 0)
         {
@@ -448,7 +473,18 @@ internal sealed class CollectRun(CliContext ctx)
             OperationTimeout = TimeSpan.FromSeconds(s.OperationTimeoutSeconds),
             Port = s.Port,
             UseSsl = s.Https,
+            CaFile = CaFile(s),
         };
+    }
+
+    private string? CaFile(CollectSettings s)
+    {
+        if (s.Ca is null)
+        {
+            return null;
+        }
+        var path = ctx.Env.Resolve(s.Ca);
+        return File.Exists(path) ? path : throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, "CA file given with --ca not found", s.Ca));
     }
 
     /// <summary>Reads the hosts' password from the terminal without echo.</summary>

@@ -47,6 +47,9 @@ public sealed record CimConnectionOptions
     /// <summary>WS-Management over HTTPS (the host's certificate is checked: CA, name and revocation).</summary>
     public bool UseSsl { get; init; }
 
+    /// <summary>PEM file of the CA to trust (only it) for hosts' HTTPS certificates (WS-Management transport); null: the system's trust.</summary>
+    public string? CaFile { get; init; }
+
     public override string ToString() => $"CimConnectionOptions {{ Protocol = {Protocol}, User = {User ?? "(current identity)"}, Password = {(Password is null ? "(none)" : "***")}, OperationTimeout = {OperationTimeout}, Port = {Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(default)"}, UseSsl = {UseSsl} }}";
 }
 

@@ -25,9 +25,8 @@ public static class StdRegistry
         }
         Check(output, "EnumValues", subKey);
         var names = output.OutParameters.GetStrings("sNames");
-        var types = output.OutParameters["Types"] is System.Collections.IEnumerable e and not string
-            ? e.Cast<object?>().Select(o => (int)(CimRecord.ToInt64(o) ?? 0)).ToList()
-            : [];
+        // An int[] from MI; over WS-Management text, and a one-element array looks like a scalar on the wire.
+        var types = output.OutParameters.GetStrings("Types").Select(t => (int)(CimRecord.ToInt64(t) ?? 0)).ToList();
         // A key with values but no names (or a mismatch) is reported, not guessed.
         if (types.Count != names.Count)
         {

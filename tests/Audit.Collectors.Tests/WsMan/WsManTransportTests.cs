@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Audit.Cli;
+using Audit.Collectors.Cim;
+using Audit.Collectors.Recording;
+using Audit.Collectors.Tests.Cim;
+using Audit.Collectors.WsMan;
+using Audit.Core;
+using Audit.Tests.Common;
+
+namespace Audit.Collectors.Tests.WsMan;
+
+/// <summary>
+/// Collection over our own WS-Management client, on Linux, against the WinRM stand-in on 127.0.0.1 (HTTPS with a
+/// private CA, Basic authentication): every fact family gives the facts the replay of the same recording gives; wrong
+/// credentials, an untrusted certificate, a closed port and a refused transport each give their own error class.
+/// </summary>
+public sealed class WsManTransportTests
+{
+    private const string User = "tester";
+    private const string Password = "P@ss-w0rd-7e1";
+
+    private static string Normalised(HostFacts h) =>
+        JsonSerializer.Serialize(h with { Name = "X", Fqdn = null, Domain = null, Collection = [.. h.Collection.Select(c => c with { DurationMs = null })] }, AuditJson.Options);
+
+    private static async Task<HostFacts> ReplayAsync(string recording)
+    {
+        var replay = new ReplayCimSessionFactory([CimRecording.Load(recording)]);
+        return (await new CollectionRunner(replay).RunAsync(replay.Hosts, new CollectionRunOptions())).Hosts[0];
+    }
+
+    private static CimConnectionOptions Connection(string caFile, int port, string password = Password) => new()
+    {
+        UseSsl = true,
+        Port = port,
+        CaFile = caFile,
+        User = User,
+        Password = password,
+        OperationTimeout = TimeSpan.FromSeconds(20),
+    };
+
+    [Theory]
+    [InlineData("hv2012-cluster-node")]
+    [InlineData("hv2016-standalone-not-clustered")]
+    [InlineData("hv2012-access-denied-one-class")]
+    [InlineData("server-without-hyperv")]
+    public async Task Every_family_over_WS_Management_gives_what_the_replay_of_the_same_recording_gives(string recording)
+    {
+        var (ca, server) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        using var dir = new TempDir();
+        var caFile = dir.File("ca.pem");
+        File.WriteAllText(caFile, ca.ExportCertificatePem());
+        await using var standIn = new WinRmStandIn(CimRecording.Load(recording), User, Password);
+        await standIn.StartAsync(server);
+
+        using var factory = new WsManCimSessionFactory();
+        var options = new CollectionRunOptions { Connection = Connection(caFile, standIn.Port) };
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }], options);
+        var overWsMan = result.Hosts[0];
+        var expected = await ReplayAsync(recording);
+        Assert.Equal(Normalised(expected), Normalised(overWsMan));
+        Assert.Equal(0, standIn.OpenEnumerations);
+        // The client's messages have the shape of a real client's (addressing headers, WMI resource URI, WQL filter, namespace selector).
+        var enumerate = standIn.Received.First(r => r.Contains("enumeration/Enumerate<", StringComparison.Ordinal));
+        Assert.Contains("<w:ResourceURI s:mustUnderstand=\"true\">http://schemas.microsoft.com/wbem/wsman/1/wmi/root/", enumerate, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<w:Filter Dialect=\"http://schemas.microsoft.com/wbem/wsman/1/WQL\">", enumerate, StringComparison.Ordinal);
+        Assert.Contains("<w:Selector Name=\"__cimnamespace\">", enumerate, StringComparison.Ordinal);
+        Assert.Contains("<w:OptimizeEnumeration />", enumerate, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Collect_over_wsman_from_the_command_line_then_evaluate_on_Linux()
+    {
+        var (ca, server) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
+        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        await standIn.StartAsync(server);
+        var env = new CliEnvironment
+        {
+            CurrentDirectory = dir.Path,
+            Clock = () => new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero),
+            GetVariable = n => n == "WINRM_PW" ? Password : null,
+            CanCollectCim = false,
+        };
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = CliApp.Run(["collect", "--transport", "wsman", "--hosts", "localhost", "--port", standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--https", "--ca", "ca.pem", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], o, e, env);
+        Assert.True(code == ExitCodes.Compliant, $"exit {code}\n{o}\n{e}");
+        var text = File.ReadAllText(dir.File("snap.json"));
+        Assert.DoesNotContain(Password, text + o + e, StringComparison.Ordinal);
+        var snapshot = SnapshotLoader.Load(dir.File("snap.json")).Value;
+        Assert.Equal(Normalised(await ReplayAsync("hv2012-cluster-node")), Normalised(snapshot.Hosts.Single()));
+
+        var eo = new StringWriter();
+        var ee = new StringWriter();
+        var evaluated = CliApp.Run(["evaluate", "--snapshot", "snap.json", "--rules", RepoPaths.Rules, "--out", "out", "--format", "json"], eo, ee, env);
+        Assert.True(evaluated is ExitCodes.Compliant or ExitCodes.Failed, $"exit {evaluated}\n{ee}");
+        var results = ResultsLoader.Load(dir.File("out/results.json")).Value;
+        Assert.Contains(results.Results, v => v.Entity == "LOCALHOST/LEGACY-XP" && v.RuleId == "HV-IS-001" && v.Outcome == Outcome.Pass);
+        // The host's only errors are the recording's own: OFF01's disk could not be read (GetVirtualHardDiskSettingData failed), as in the replay.
+        var errors = results.Results.Where(v => v.Outcome == Outcome.Error && v.Host == "LOCALHOST").ToList();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, v => Assert.Equal("LOCALHOST/OFF01", v.Entity));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_authentication_with_a_fix_not_unreachable_and_is_tried_once()
+    {
+        var (ca, server) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
+        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        await standIn.StartAsync(server);
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
+            new CollectionRunOptions { Connection = Connection(dir.File("ca.pem"), standIn.Port, password: "wrong") });
+        Assert.Equal(1, standIn.Requests);
+        Assert.All(result.Hosts[0].Collection, c =>
+        {
+            Assert.Equal((int)CimErrorCode.AuthenticationFailed, c.ErrorCode);
+            Assert.Contains("HTTP 401", c.Message, StringComparison.Ordinal);
+            Assert.Contains("fix: check --user", c.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task A_certificate_from_another_CA_is_rejected_and_nothing_is_sent()
+    {
+        var (ca, server) = WinRmStandIn.Certificates();
+        var (otherCa, otherServer) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        using var ___ = otherCa;
+        using var ____ = otherServer;
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("other-ca.pem"), otherCa.ExportCertificatePem());
+        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        await standIn.StartAsync(server);
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
+            new CollectionRunOptions { Connection = Connection(dir.File("other-ca.pem"), standIn.Port) });
+        Assert.Equal(0, standIn.Requests); // the password never left
+        Assert.All(result.Hosts[0].Collection, c => Assert.Equal((int)CimErrorCode.CertificateRejected, c.ErrorCode));
+    }
+
+    [Fact]
+    public async Task A_closed_port_is_unreachable_with_the_listener_fix()
+    {
+        using var dir = new TempDir();
+        var (ca, server) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
+            new CollectionRunOptions { Connection = Connection(dir.File("ca.pem"), port) });
+        var os = result.Hosts[0].Collection[0];
+        Assert.Equal((int)CimErrorCode.Unreachable, os.ErrorCode);
+        Assert.Contains("winrm quickconfig -transport:https", os.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, "tester", "plain HTTP requires message encryption")]
+    [InlineData(true, null, "Basic over HTTPS only")]
+    public async Task What_this_transport_cannot_do_safely_is_refused_per_host_with_the_way_forward(bool https, string? user, string expected)
+    {
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
+            new CollectionRunOptions { Connection = new CimConnectionOptions { UseSsl = https, User = user, Password = user is null ? null : Password } });
+        var os = result.Hosts[0].Collection[0];
+        Assert.Equal((int)CimErrorCode.PlatformNotSupported, os.ErrorCode);
+        Assert.Contains(expected, os.Message, StringComparison.Ordinal);
+        Assert.Contains("fix:", os.Message, StringComparison.Ordinal);
+    }
+}
