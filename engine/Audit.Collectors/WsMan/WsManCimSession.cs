@@ -61,7 +61,6 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
             {
                 ConnectTimeout = timeout,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                MaxConnectionsPerServer = 4,
                 AllowAutoRedirect = false,
                 UseCookies = false,
                 UseProxy = false,

@@ -43,6 +43,9 @@ public sealed class WinRmStandIn : IAsyncDisposable
     }
 
     public int Port { get; private set; }
+
+    /// <summary>Delay before each answer (a WAN, a busy host), for fan-out measurements.</summary>
+    public TimeSpan Latency { get; init; }
     private int _requests;
 
     public int Requests => Volatile.Read(ref _requests);
@@ -65,6 +68,10 @@ public sealed class WinRmStandIn : IAsyncDisposable
     private async Task HandleAsync(HttpContext http)
     {
         Interlocked.Increment(ref _requests);
+        if (Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Latency);
+        }
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_user}:{_password}"));
         if (http.Request.Headers.Authorization.ToString() != expected)
         {

@@ -16,7 +16,7 @@ namespace Audit.Collectors.Tests.WsMan;
 /// private CA, Basic authentication): every fact family gives the facts the replay of the same recording gives; wrong
 /// credentials, an untrusted certificate, a closed port and a refused transport each give their own error class.
 /// </summary>
-public sealed class WsManTransportTests
+public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string User = "tester";
     private const string Password = "P@ss-w0rd-7e1";
@@ -186,5 +186,42 @@ public sealed class WsManTransportTests
         Assert.Equal((int)CimErrorCode.PlatformNotSupported, os.ErrorCode);
         Assert.Contains(expected, os.Message, StringComparison.Ordinal);
         Assert.Contains("fix:", os.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Measurement, printed not asserted (this machine is shared): 256 hosts over WS-Management, 16-way, the stand-in
+    /// answering every request after AUDIT_WSMAN_LATENCY_MS (default 20 ms), against the ideal (hosts / 16) x one host's time.
+    /// </summary>
+    [Fact]
+    public async Task Fan_out_measurement_256_hosts_16_way_over_WS_Management()
+    {
+        var latencyMs = int.TryParse(Environment.GetEnvironmentVariable("AUDIT_WSMAN_LATENCY_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : 20;
+        var (ca, server) = WinRmStandIn.Certificates();
+        using var _ = ca;
+        using var __ = server;
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
+        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password) { Latency = TimeSpan.FromMilliseconds(latencyMs) };
+        await standIn.StartAsync(server);
+        using var factory = new WsManCimSessionFactory();
+        var options = new CollectionRunOptions { Parallel = 16, Connection = Connection(dir.File("ca.pem"), standIn.Port) };
+        var runner = new CollectionRunner(factory);
+        static List<InventoryHost> Hosts(int n) => [.. Enumerable.Range(0, n).Select(_ => new InventoryHost { Name = "localhost" })];
+
+        await runner.RunAsync(Hosts(2), options); // warm-up: JIT, TLS session
+        var one = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 3; i++)
+        {
+            await runner.RunAsync(Hosts(1), options);
+        }
+        var perHost = one.Elapsed / 3;
+        var requestsBefore = standIn.Requests;
+        var all = System.Diagnostics.Stopwatch.StartNew();
+        var result = await runner.RunAsync(Hosts(256), options);
+        all.Stop();
+        var ideal = perHost * 256 / 16;
+        output.WriteLine(System.FormattableString.Invariant($"WS-Man stand-in latency {latencyMs} ms per request; one host {perHost.TotalMilliseconds:F0} ms ({(standIn.Requests - requestsBefore) / 256.0:F1} requests per host); 256 hosts 16-way {all.Elapsed.TotalSeconds:F2} s vs ideal {ideal.TotalSeconds:F2} s: {all.Elapsed / ideal:F2}x"));
+        Assert.Equal(256, result.Hosts.Count);
+        Assert.All(result.Hosts, h => Assert.DoesNotContain(h.Collection, c => c.Status == CollectionState.Error && c.Collector != Core.Collectors.Vms));
     }
 }
