@@ -1,4 +1,3 @@
-using System.Reflection;
 using Audit.Core;
 using Audit.Reports;
 using Audit.Rules;
@@ -25,9 +24,6 @@ public sealed record RunSettings
 /// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
 public sealed class AuditRunner(CliContext ctx)
 {
-    public static string ToolVersion { get; } =
-        typeof(AuditRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     public int Run(RunSettings s)
     {
         var snapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot");
@@ -77,7 +73,8 @@ public sealed class AuditRunner(CliContext ctx)
         var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
         {
             FailOn = s.FailOn,
-            ToolVersion = ToolVersion,
+            ToolVersion = ctx.Env.Build.Version,
+            ToolCommit = ctx.Env.Build.Commit,
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
             CheckTimeout = s.CheckTimeout,

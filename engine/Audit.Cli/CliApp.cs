@@ -36,6 +36,11 @@ public static class CliApp
         {
             root.Subcommands.Add(command);
         }
+        // --version names the build (version and commit) of this tool, not of the process's entry assembly.
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion(stdout, env.Build);
+        }
 
         ParseResult parsed;
         try
@@ -132,6 +137,15 @@ public static class CliApp
         secrets.Where(s => s.Length > 0).Aggregate(text, (t, s) => t.Replace(s, "********", StringComparison.Ordinal));
 }
 
+/// <summary>The action of --version: one line, "audit VERSION (commit COMMIT)".</summary>
+internal sealed class PrintVersion(TextWriter stdout, ToolBuild build) : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        stdout.WriteLine(build.Display);
+        return ExitCodes.Compliant;
+    }
+}
 
 /// <summary>What commands share: writers, environment, cancellation, diagnostics printing.</summary>
 public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)
