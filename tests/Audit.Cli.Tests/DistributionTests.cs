@@ -160,9 +160,8 @@ public sealed class DistributionTests(ITestOutputHelper output)
     /// </summary>
     private static ProcessRun.Result Dotnet(string cwd, params string[] args)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         string[] all = args[0] == "tool" ? args : [.. args, "--disable-build-servers", "--nologo", "--verbosity", "quiet", "-p:RunAnalyzers=false", "-p:EnforceCodeStyleInBuild=false"];
-        return ProcessRun.Run(dotnet, all, cwd, BuildTimeout, CleanEnvironment());
+        return ProcessRun.Run(ProcessRun.Dotnet, all, cwd, BuildTimeout, CleanEnvironment());
     }
 }
 
