@@ -89,6 +89,7 @@ public static class CliApp
             return ExitCodes.InternalError;
         }
     }
+
     /// <summary>The command tree with its actions bound to <paramref name="context"/>.</summary>
     internal static RootCommand BuildRoot(CliContext context)
     {
