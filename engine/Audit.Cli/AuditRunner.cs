@@ -1,4 +1,3 @@
-using System.Reflection;
 using Audit.Core;
 using Audit.Reports;
 using Audit.Rules;
@@ -25,9 +24,6 @@ public sealed record RunSettings
 /// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
 public sealed class AuditRunner(CliContext ctx)
 {
-    public static string ToolVersion { get; } =
-        typeof(AuditRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     public int Run(RunSettings s)
     {
         var snapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot");
@@ -77,7 +73,8 @@ public sealed class AuditRunner(CliContext ctx)
         var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
         {
             FailOn = s.FailOn,
-            ToolVersion = ToolVersion,
+            ToolVersion = ctx.Env.Build.Version,
+            ToolCommit = ctx.Env.Build.Commit,
             SnapshotPath = Display(snapshotPath),
             Clock = ctx.Env.Clock,
             CheckTimeout = s.CheckTimeout,
@@ -231,21 +228,43 @@ public sealed class AuditRunner(CliContext ctx)
         return ExitCodes.Compliant;
     }
 
-    /// <summary>A bundled default (samples/, rules/): looked up from the current folder upwards, then beside the executable.</summary>
+    /// <summary>
+    /// A default input (rules/, samples/estate.snapshot.json): in the current folder; else in the nearest folder above it
+    /// that is an Audit tree (a checkout or an installed tool: it holds <see cref="TreeMarker"/>), so that a 'rules' folder
+    /// of some other project above the current one is never taken for ours; else beside the executable (an installed
+    /// tool or single-file build carries the bundled rules and sample there) or in the Audit tree above it (a build
+    /// output inside a checkout).
+    /// </summary>
     internal string DefaultPath(string relative, string option)
     {
-        foreach (var start in new[] { ctx.Env.CurrentDirectory, AppContext.BaseDirectory })
+        foreach (var dir in DefaultRoots())
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            var candidate = Path.Combine(dir, relative);
+            if (File.Exists(candidate) || Directory.Exists(candidate))
             {
-                var candidate = Path.Combine(dir.FullName, relative);
-                if (File.Exists(candidate) || Directory.Exists(candidate))
+                return candidate;
+            }
+        }
+        throw new UsageException($"no {relative.Replace('\\', '/')} in '{ctx.Env.CurrentDirectory}', in an Audit checkout above it, or beside the executable ({AppContext.BaseDirectory}); pass {option}");
+    }
+
+    /// <summary>What makes a folder an Audit tree: the rule set schema, shipped in every checkout and beside the installed tool.</summary>
+    internal static readonly string TreeMarker = Path.Combine("schema", "ruleset.v1.schema.json");
+
+    private IEnumerable<string> DefaultRoots()
+    {
+        yield return ctx.Env.CurrentDirectory;
+        foreach (var start in new[] { new DirectoryInfo(ctx.Env.CurrentDirectory).Parent, new DirectoryInfo(AppContext.BaseDirectory) })
+        {
+            for (var dir = start; dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, TreeMarker)))
                 {
-                    return candidate;
+                    yield return dir.FullName;
+                    break;
                 }
             }
         }
-        throw new UsageException($"no {relative} found from '{ctx.Env.CurrentDirectory}' upwards; pass {option}");
     }
 
     internal string Display(string path)

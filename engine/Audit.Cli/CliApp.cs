@@ -24,18 +24,7 @@ public static class CliApp
     {
         env ??= new CliEnvironment();
         var context = new CliContext(stdout, stderr, env, cancel);
-        var root = new RootCommand($"""
-            audit: compliance audit of Windows Server / Hyper-V estates.
-            Collect host and directory facts into a snapshot, evaluate a declarative rule set against it, and write
-            an HTML report (auditors), JUnit XML (CI gates), results.json (history, re-rendering) and a console summary.
-            Run 'audit run' with no arguments to audit the bundled sample estate.
-
-            {ExitCodeHelp}
-            """);
-        foreach (var command in Commands.All(context))
-        {
-            root.Subcommands.Add(command);
-        }
+        var root = BuildRoot(context);
 
         ParseResult parsed;
         try
@@ -100,6 +89,30 @@ public static class CliApp
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>The command tree with its actions bound to <paramref name="context"/>.</summary>
+    internal static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand($"""
+            audit: compliance audit of Windows Server / Hyper-V estates.
+            Collect host and directory facts into a snapshot, evaluate a declarative rule set against it, and write
+            an HTML report (auditors), JUnit XML (CI gates), results.json (history, re-rendering) and a console summary.
+            Run 'audit run' with no arguments to audit the bundled sample estate.
+
+            {ExitCodeHelp}
+            """);
+        foreach (var command in Commands.All(context))
+        {
+            root.Subcommands.Add(command);
+        }
+        // --version names the build (version and commit) of this tool, not of the process's entry assembly.
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersion(context.Out, context.Env.Build);
+        }
+        return root;
+    }
+
     /// <summary>
     /// Values that look like secrets on the command line: what follows an option whose name speaks of a password,
     /// secret, token or key (as the next argument or after '='). audit takes no secret on the command line; when one is
@@ -132,6 +145,15 @@ public static class CliApp
         secrets.Where(s => s.Length > 0).Aggregate(text, (t, s) => t.Replace(s, "********", StringComparison.Ordinal));
 }
 
+/// <summary>The action of --version: one line, "audit VERSION (commit COMMIT)".</summary>
+internal sealed class PrintVersion(TextWriter stdout, ToolBuild build) : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        stdout.WriteLine(build.Display);
+        return ExitCodes.Compliant;
+    }
+}
 
 /// <summary>What commands share: writers, environment, cancellation, diagnostics printing.</summary>
 public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)

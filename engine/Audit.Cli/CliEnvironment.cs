@@ -35,5 +35,8 @@ public sealed record CliEnvironment
     /// <summary>Where CIM sessions come from; null: Microsoft.Management.Infrastructure. Tests put a fake endpoint here.</summary>
     public Audit.Collectors.Cim.ICimSessionFactory? CimSessionFactory { get; init; }
 
+    /// <summary>The tool's version and commit as recorded in outputs; tests pin it so what they write does not change with each commit.</summary>
+    public ToolBuild Build { get; init; } = ToolBuild.Current;
+
     public string Resolve(string path) => Path.GetFullPath(Path.Combine(CurrentDirectory, path));
 }

@@ -73,7 +73,7 @@ internal static class CollectCommands
         {
             throw new InputException(diagnostics);
         }
-        var merged = SnapshotMerger.Merge(loaded, new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion });
+        var merged = SnapshotMerger.Merge(loaded, new ToolInfo { Name = "audit", Version = ctx.Env.Build.Version });
         var path = ctx.Env.Resolve(output);
         WriteSnapshot(path, output, merged);
         ctx.Out.WriteLine(CliContext.Sanitize($"Merged {inputs.Length} snapshots: {merged.Hosts.Count} hosts{(merged.Directory is null ? "" : $", directory {merged.Directory.Domain}")}{(merged.Complete ? "" : " (incomplete: an input was incomplete)")}; wrote {output}"));
@@ -245,7 +245,7 @@ internal sealed class CollectRun(CliContext ctx)
         RecordingCimSessionFactory? recorder = null;
         if (s.Record is not null && inventory.Count > 0)
         {
-            recorder = new RecordingCimSessionFactory(factory, new RecordedBy { Tool = "audit", Version = AuditRunner.ToolVersion, Machine = Environment.MachineName, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, () => collectedAt);
+            recorder = new RecordingCimSessionFactory(factory, new RecordedBy { Tool = "audit", Version = ctx.Env.Build.Version, Machine = Environment.MachineName, Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription }, () => collectedAt);
             foreach (var h in inventory)
             {
                 recorder.Expect(h);
@@ -306,7 +306,7 @@ internal sealed class CollectRun(CliContext ctx)
         var snapshot = new Snapshot
         {
             CollectedAt = collectedAt,
-            Collector = new ToolInfo { Name = "audit", Version = AuditRunner.ToolVersion, Machine = replay is null ? Environment.MachineName : replay.RecordedOn },
+            Collector = new ToolInfo { Name = "audit", Version = ctx.Env.Build.Version, Machine = replay is null ? Environment.MachineName : replay.RecordedOn },
             Complete = complete,
             Hosts = hosts,
             Directory = directory,

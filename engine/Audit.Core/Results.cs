@@ -27,6 +27,8 @@ public sealed record ResultsDocument
 public sealed record RunInfo
 {
     public string ToolVersion { get; init; } = "";
+    /// <summary>The commit the tool was built from (its SourceRevisionId); absent when the build had no git metadata.</summary>
+    public string? ToolCommit { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset FinishedAt { get; init; }
     public SnapshotRef Snapshot { get; init; } = new();

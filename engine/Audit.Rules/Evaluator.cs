@@ -11,6 +11,8 @@ public sealed record EvaluationOptions
 {
     public Severity FailOn { get; init; } = Severity.High;
     public string ToolVersion { get; init; } = "";
+    /// <summary>The commit the tool was built from; null when the build had no git metadata.</summary>
+    public string? ToolCommit { get; init; }
     /// <summary>Display path of the snapshot recorded in the results.</summary>
     public string? SnapshotPath { get; init; }
     /// <summary>Wall clock for run start/end (tests and SOURCE_DATE_EPOCH pin it).</summary>
@@ -59,6 +61,7 @@ public static class Evaluator
             Run = new RunInfo
             {
                 ToolVersion = options.ToolVersion,
+                ToolCommit = options.ToolCommit,
                 StartedAt = started,
                 FinishedAt = finished,
                 FailOn = options.FailOn,

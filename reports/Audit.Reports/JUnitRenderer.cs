@@ -53,6 +53,10 @@ public static class JUnitRenderer
                 Property(w, "audit.ruleset." + Segment(rs.Id), rs.Version + " sha256:" + rs.Sha256);
             }
             Property(w, "audit.toolVersion", results.Run.ToolVersion);
+            if (results.Run.ToolCommit is { } commit)
+            {
+                Property(w, "audit.toolCommit", commit);
+            }
             Property(w, "audit.failOn", results.Run.FailOn.Name());
             Property(w, "audit.group.kind", group.Key.Kind.ToString().ToLowerInvariant());
             w.EndElement();

@@ -92,7 +92,7 @@ public sealed class ReportView
                 results.Run.Snapshot.Hosts,
                 results.Run.Snapshot.Complete,
                 results.Run.RuleSets.Select(r => new RuleSetView(TextSanitizer.Name(r.Id), TextSanitizer.Name(r.Version), TextSanitizer.Name(r.Title ?? ""), TextSanitizer.Name(r.Path ?? ""), r.Sha256)).ToList(),
-                TextSanitizer.Name(results.Run.ToolVersion),
+                TextSanitizer.Name(results.Run.ToolCommit is { } commit ? $"{results.Run.ToolVersion} (commit {commit})" : results.Run.ToolVersion),
                 Iso(results.Run.StartedAt),
                 Iso(results.Run.FinishedAt)),
             Parameters = results.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
