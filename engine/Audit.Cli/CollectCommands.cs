@@ -119,6 +119,7 @@ internal sealed record CollectSettings
     public int? Port { get; init; }
     public bool Https { get; init; }
     public string Transport { get; init; } = "mi";
+    public string Auth { get; init; } = "negotiate";
     public string? Ca { get; init; }
     public bool Preflight { get; init; }
     public string? Record { get; init; }
@@ -138,7 +139,20 @@ internal sealed class CollectOptions
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port (default 5985, or 5986 with --https).", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
     public Option<string> Transport { get; } = CreateTransport();
+    public Option<string> Auth { get; } = CreateAuth();
     public Option<string?> Ca { get; } = new Option<string?>("--ca") { Description = "PEM file of the CA to trust (only it) for the hosts' HTTPS certificates (--transport wsman).", HelpName = "FILE" };
+
+    private static Option<string> CreateAuth()
+    {
+        var o = new Option<string>("--auth")
+        {
+            Description = "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host). Default negotiate.",
+            HelpName = "negotiate|basic",
+            DefaultValueFactory = _ => "negotiate",
+        };
+        o.AcceptOnlyFromAmong("negotiate", "basic");
+        return o;
+    }
 
     private static Option<string> CreateTransport()
     {
@@ -166,7 +180,7 @@ internal sealed class CollectOptions
 
     public void AddTo(Command cmd, bool withOut)
     {
-        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, Port, Https, Transport, Ca, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
+        foreach (var o in new Option[] { Hosts, HostsFile, Local, Parallel, Timeout, OpTimeout, Dcom, Port, Https, Transport, Auth, Ca, User, PasswordEnv, Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls })
         {
             cmd.Options.Add(o);
         }
@@ -210,6 +224,7 @@ internal sealed class CollectOptions
         Port = r.GetValue(Port),
         Https = r.GetValue(Https),
         Transport = r.GetValue(Transport) ?? "mi",
+        Auth = r.GetValue(Auth) ?? "negotiate",
         Ca = r.GetValue(Ca),
         Preflight = r.GetValue(Preflight),
         Record = r.GetValue(Record),
@@ -367,6 +382,10 @@ internal sealed class CollectRun(CliContext ctx)
         {
             throw new UsageException("--ca applies to --transport wsman (with MI, Windows' own trust store decides)");
         }
+        if (s.Auth == "basic" && (s.Transport != "wsman" || !s.Https))
+        {
+            throw new UsageException("--auth basic needs --transport wsman and --https (Basic would send the password in clear text otherwise)");
+        }
         if (s.Preflight && inventory.Count == 0)
         {
             throw new UsageException("--preflight checks hosts: give --hosts, --hosts-file or --local (a directory is checked by collecting it)");
@@ -474,6 +493,7 @@ internal sealed class CollectRun(CliContext ctx)
             Port = s.Port,
             UseSsl = s.Https,
             CaFile = CaFile(s),
+            Authentication = s.Auth == "basic" ? WsManAuthentication.Basic : WsManAuthentication.Negotiate,
         };
     }
 

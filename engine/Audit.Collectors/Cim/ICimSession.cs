@@ -50,7 +50,17 @@ public sealed record CimConnectionOptions
     /// <summary>PEM file of the CA to trust (only it) for hosts' HTTPS certificates (WS-Management transport); null: the system's trust.</summary>
     public string? CaFile { get; init; }
 
+    /// <summary>WS-Management transport: Negotiate (Kerberos; the current identity, or <see cref="User"/>) or Basic (HTTPS only).</summary>
+    public WsManAuthentication Authentication { get; init; } = WsManAuthentication.Negotiate;
+
     public override string ToString() => $"CimConnectionOptions {{ Protocol = {Protocol}, User = {User ?? "(current identity)"}, Password = {(Password is null ? "(none)" : "***")}, OperationTimeout = {OperationTimeout}, Port = {Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(default)"}, UseSsl = {UseSsl} }}";
+}
+
+/// <summary>How our WS-Management client authenticates.</summary>
+public enum WsManAuthentication
+{
+    Negotiate,
+    Basic,
 }
 
 public enum CimProtocol

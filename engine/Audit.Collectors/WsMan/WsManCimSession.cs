@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -11,11 +10,11 @@ using Audit.Collectors.Directory;
 namespace Audit.Collectors.WsMan;
 
 /// <summary>
-/// Sessions over WS-Management with <see cref="HttpClient"/>, on any OS. This version speaks HTTPS with Basic
-/// authentication (the host's certificate checked against the system's trust or, with <see cref="CimConnectionOptions.CaFile"/>,
-/// against that CA only, and for the host's name). It refuses what it cannot do safely: plain HTTP (WinRM requires
-/// message encryption there, which needs Kerberos/NTLM sealing, not built yet), Basic without HTTPS, the current
-/// identity (Negotiate), and DCOM. Those fail each host with the reason and the way forward, never silently.
+/// Sessions over WS-Management with <see cref="HttpClient"/>, on any OS. This version speaks HTTPS (the host's
+/// certificate checked against the system's trust or, with <see cref="CimConnectionOptions.CaFile"/>, against that CA
+/// only, and for the host's name) with Kerberos through SPNEGO (the current identity, or --user) or Basic. It refuses
+/// what it cannot do safely: plain HTTP (WinRM requires message encryption there, which needs Kerberos/NTLM sealing,
+/// not built yet) and DCOM. Those fail each host with the reason and the way forward, never silently.
 /// </summary>
 public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
 {
@@ -33,14 +32,22 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
         {
             throw Refused(computerName, "WinRM over plain HTTP requires message encryption (Kerberos or NTLM sealing), which this transport does not do yet", "use --https (a WinRM HTTPS listener on the host, TCP 5986), or --transport mi on Windows");
         }
-        if (options.User is null || options.Password is null)
-        {
-            throw Refused(computerName, "this transport authenticates with Basic over HTTPS only (Kerberos/Negotiate with the current identity is not built yet)", "give --user and --password-env for a local account of the host (WinRM's Basic authentication takes local accounts only), or use --transport mi on Windows");
-        }
         var port = options.Port ?? MiSessionPlan.WsManHttpsPort;
         var endpoint = new UriBuilder(Uri.UriSchemeHttps, computerName, port, "/wsman").Uri;
         var client = Client(options.CaFile, options.OperationTimeout);
-        var auth = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.User}:{options.Password}")));
+        WsManAuthenticator auth;
+        if (options.Authentication == WsManAuthentication.Basic)
+        {
+            if (options.User is null || options.Password is null)
+            {
+                throw Refused(computerName, "Basic authentication needs --user and a password", "give --user and --password-env for a local account of the host (WinRM takes Basic for local accounts only), or drop --auth basic for Kerberos");
+            }
+            auth = WsManAuthenticator.Basic(options.User, options.Password);
+        }
+        else
+        {
+            auth = WsManAuthenticator.Negotiate(computerName, options.User, options.Password);
+        }
         return Task.FromResult<ICimSession>(new WsManCimSession(computerName, endpoint, client, auth, options.OperationTimeout));
     }
 
@@ -95,7 +102,7 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
 }
 
 /// <summary>One host over WS-Management: every <see cref="ICimSession"/> call as SOAP over HTTPS.</summary>
-internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpClient client, AuthenticationHeaderValue auth, TimeSpan timeout) : ICimSession
+internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpClient client, WsManAuthenticator auth, TimeSpan timeout) : ICimSession
 {
     /// <summary>Key properties of the classes whose instance methods we call (WS-Management addresses an instance by its keys).</summary>
     private static readonly string[] KeyCandidates = ["CreationClassName", "Name", "SystemCreationClassName", "SystemName", "InstanceID", "DeviceID"];
@@ -190,7 +197,8 @@ internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpCli
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        request.Headers.Authorization = auth;
+        using var negotiation = auth.Start(what);
+        request.Headers.Authorization = negotiation.Header;
         HttpResponseMessage response;
         try
         {
@@ -208,9 +216,10 @@ internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpCli
                 throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: HTTP 401: the host refused the credentials")
                 {
                     Cause = "HTTP 401",
-                    Fix = "check --user and its password; WinRM takes Basic only for local accounts, and only when enabled on the host: winrm set winrm/config/service/auth @{Basic=\"true\"}",
+                    Fix = auth.RefusedFix,
                 };
             }
+            negotiation.Verify(response, what);
             XDocument? doc = null;
             if (text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("xml", StringComparison.OrdinalIgnoreCase) ?? false))
             {

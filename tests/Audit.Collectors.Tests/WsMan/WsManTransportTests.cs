@@ -35,6 +35,7 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         UseSsl = true,
         Port = port,
         CaFile = caFile,
+        Authentication = WsManAuthentication.Basic,
         User = User,
         Password = password,
         OperationTimeout = TimeSpan.FromSeconds(20),
@@ -91,7 +92,7 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         var o = new StringWriter();
         var e = new StringWriter();
         var code = CliApp.Run(["collect", "--transport", "wsman", "--hosts", "localhost", "--port", standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--https", "--ca", "ca.pem", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], o, e, env);
+            "--https", "--ca", "ca.pem", "--auth", "basic", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], o, e, env);
         Assert.True(code == ExitCodes.Compliant, $"exit {code}\n{o}\n{e}");
         var text = File.ReadAllText(dir.File("snap.json"));
         Assert.DoesNotContain(Password, text + o + e, StringComparison.Ordinal);
@@ -176,12 +177,12 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
 
     [Theory]
     [InlineData(false, "tester", "plain HTTP requires message encryption")]
-    [InlineData(true, null, "Basic over HTTPS only")]
+    [InlineData(true, null, "Basic authentication needs --user")]
     public async Task What_this_transport_cannot_do_safely_is_refused_per_host_with_the_way_forward(bool https, string? user, string expected)
     {
         using var factory = new WsManCimSessionFactory();
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
-            new CollectionRunOptions { Connection = new CimConnectionOptions { UseSsl = https, User = user, Password = user is null ? null : Password } });
+            new CollectionRunOptions { Connection = new CimConnectionOptions { UseSsl = https, User = user, Password = user is null ? null : Password, Authentication = WsManAuthentication.Basic } });
         var os = result.Hosts[0].Collection[0];
         Assert.Equal((int)CimErrorCode.PlatformNotSupported, os.ErrorCode);
         Assert.Contains(expected, os.Message, StringComparison.Ordinal);
