@@ -103,10 +103,42 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
         await LabScenario.AddBulkAsync(this, BulkCount);
         BulkAddTime = watch.Elapsed;
         Sids = await LabScenario.ReadSidsAsync(this);
+        await PrepareKerberosAsync(dc);
 
         watch.Restart();
         await StartServerAsync(dc);
         StartTime = watch.Elapsed;
+    }
+
+    /// <summary>The service principal of the WinRM stand-in (its keytab exported), a user to authenticate as, a krb5.conf naming this KDC.</summary>
+    public const string StandInPrincipal = "HTTP/localhost";
+    public const string KerberosUser = "krb-auditor";
+    public string KerberosPassword { get; } = "Krb-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)) + "!a1";
+    public string StandInKeytab => Path.Combine(Root, "standin.keytab");
+    public string Krb5Conf => Path.Combine(Root, "krb5.conf");
+
+    private async Task PrepareKerberosAsync(string dc)
+    {
+        var servicePassword = "Svc-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)) + "!a1";
+        await RunAsync("samba-tool", "user", "create", "winrm-standin", servicePassword, "-H", SamLdb);
+        await RunAsync("samba-tool", "spn", "add", StandInPrincipal, "winrm-standin", "-H", SamLdb);
+        await RunAsync("samba-tool", "user", "create", KerberosUser, KerberosPassword, "-H", SamLdb);
+        await RunAsync("samba-tool", "domain", "exportkeytab", StandInKeytab, $"--principal={StandInPrincipal}", "-s", Path.Combine(dc, "etc", "smb.conf"));
+        await File.WriteAllTextAsync(Krb5Conf, $$"""
+            [libdefaults]
+                default_realm = {{Realm}}
+                dns_lookup_kdc = false
+                dns_lookup_realm = false
+                dns_canonicalize_hostname = false
+                rdns = false
+                udp_preference_limit = 1
+            [realms]
+                {{Realm}} = {
+                    kdc = {{Address}}
+                }
+            [domain_realm]
+                localhost = {{Realm}}
+            """);
     }
 
     private async Task MakeCertificatesAsync()
@@ -136,7 +168,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
         [
             $"interfaces = {Address}",
             "bind interfaces only = yes",
-            "server services = ldap",
+            "server services = ldap, kdc",
             "tls enabled = yes",
             $"tls keyfile = {Path.Combine(tls, "server.key")}",
             $"tls certfile = {Path.Combine(tls, "server.pem")}",
@@ -194,7 +226,7 @@ public sealed class SambaDcFixture : IAsyncLifetime, IDisposable
             {
                 throw new InvalidOperationException($"samba exited with code {_samba.ExitCode} while starting:\n{SambaOutput()}");
             }
-            if (await IsListeningAsync(389) && await IsListeningAsync(636))
+            if (await IsListeningAsync(389) && await IsListeningAsync(636) && await IsListeningAsync(88))
             {
                 return;
             }

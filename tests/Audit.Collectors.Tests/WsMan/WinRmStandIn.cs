@@ -44,6 +44,12 @@ public sealed class WinRmStandIn : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>Also accept Kerberos through SPNEGO (the process's KRB5_KTNAME keytab holds the service key).</summary>
+    public bool AcceptNegotiate { get; init; }
+
+    /// <summary>The Kerberos client names the stand-in authenticated.</summary>
+    public ConcurrentBag<string> Authenticated { get; } = [];
+
     /// <summary>Delay before each answer (a WAN, a busy host), for fan-out measurements.</summary>
     public TimeSpan Latency { get; init; }
     private int _requests;
@@ -72,11 +78,29 @@ public sealed class WinRmStandIn : IAsyncDisposable
         {
             await Task.Delay(Latency);
         }
+        var authorization = http.Request.Headers.Authorization.ToString();
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_user}:{_password}"));
-        if (http.Request.Headers.Authorization.ToString() != expected)
+        if (authorization.StartsWith("Negotiate ", StringComparison.Ordinal) && AcceptNegotiate)
+        {
+            // Kerberos through SPNEGO, accepted with the keytab KRB5_KTNAME names (HTTP/localhost in the test KDC's realm).
+            using var server = new System.Net.Security.NegotiateAuthentication(new System.Net.Security.NegotiateAuthenticationServerOptions { Package = "Negotiate" });
+            var mutual = server.GetOutgoingBlob(Convert.FromBase64String(authorization["Negotiate ".Length..]), out var negotiated);
+            if (negotiated != System.Net.Security.NegotiateAuthenticationStatusCode.Completed)
+            {
+                http.Response.StatusCode = 401;
+                http.Response.Headers.WWWAuthenticate = "Negotiate";
+                return;
+            }
+            Authenticated.Add(server.RemoteIdentity.Name ?? "");
+            if (mutual is not null)
+            {
+                http.Response.Headers.WWWAuthenticate = "Negotiate " + Convert.ToBase64String(mutual);
+            }
+        }
+        else if (authorization != expected)
         {
             http.Response.StatusCode = 401;
-            http.Response.Headers.WWWAuthenticate = "Basic realm=\"WSMAN\"";
+            http.Response.Headers.WWWAuthenticate = AcceptNegotiate ? "Negotiate" : "Basic realm=\"WSMAN\"";
             return;
         }
         using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
