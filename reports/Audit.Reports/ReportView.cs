@@ -94,7 +94,8 @@ public sealed class ReportView
                 results.Run.RuleSets.Select(r => new RuleSetView(TextSanitizer.Name(r.Id), TextSanitizer.Name(r.Version), TextSanitizer.Name(r.Title ?? ""), TextSanitizer.Name(r.Path ?? ""), r.Sha256)).ToList(),
                 TextSanitizer.Name(results.Run.ToolVersion),
                 Iso(results.Run.StartedAt),
-                Iso(results.Run.FinishedAt)),
+                Iso(results.Run.FinishedAt),
+                RunTime(results.Run.StartedAt, results.Run.FinishedAt)),
             Parameters = results.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(JsonSerializer.Serialize(p.Value)))).ToList(),
             Families = familyNames,
@@ -130,6 +131,15 @@ public sealed class ReportView
         Outcome.NotApplicable => c.NotApplicable,
         _ => c.Waived,
     };
+
+    /// <summary>"2026-11-24T03:00:00Z, took 2.4 s"; a pinned clock (SOURCE_DATE_EPOCH) records one instant for both ends, said so rather than shown as a range of nothing.</summary>
+    public static string RunTime(DateTimeOffset started, DateTimeOffset finished)
+    {
+        var took = finished - started;
+        return took <= TimeSpan.Zero
+            ? Iso(started) + " (start and end recorded as one instant: the run clock was pinned, e.g. by SOURCE_DATE_EPOCH)"
+            : string.Create(CultureInfo.InvariantCulture, $"{Iso(started)} to {Iso(finished)}, took {took.TotalSeconds:0.0} s");
+    }
 
     public static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -176,13 +186,12 @@ public sealed class ReportView
 public sealed record DriftItemView(string RuleId, string Entity, string Severity, string Message, string Note);
 
 public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyValuePair<string, int>> Counts, IReadOnlyList<DriftItemView> NewFailures,
-    IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Resolved, IReadOnlyList<string> Changes)
+    IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Fixed, IReadOnlyList<DriftItemView> Gone, IReadOnlyList<string> Changes)
 {
     public static DriftView From(DriftReport d)
     {
         static DriftItemView Item(DriftItem i, string note) =>
             new(TextSanitizer.Name(i.RuleId), TextSanitizer.Name(i.Entity), i.Severity.Name(), TextSanitizer.Display(i.Message), TextSanitizer.Name(note));
-        var c = d.Counts;
         var changes = new List<string>();
         void Add(string what, IReadOnlyList<string> items)
         {
@@ -200,16 +209,18 @@ public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyV
         return new DriftView(
             ReportView.Iso(d.Baseline.CollectedAt),
             TextSanitizer.Name(d.Baseline.Path ?? "(baseline)"),
-            [new("new failures", c.NewFailures), new("failing again, waiver expired", c.WaiversExpired), new("resolved", c.Resolved),
-             new("still failing", c.StillFailing), new("newly waived", c.NewlyWaived)],
+            DriftWords.Counts(d),
             d.NewFailures.Select(i => Item(i, i.PreviousOutcome is { } o ? "was " + ReportView.OutcomeWord(o) : "not checked before")).ToList(),
             d.WaiversExpired.Select(i => Item(i, "waiver expired " + (i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "?"))).ToList(),
-            d.Resolved.Select(i => Item(i, i.Outcome is { } o ? "now " + ReportView.OutcomeWord(o) : "no longer checked")).ToList(),
+            d.Resolved.Where(DriftWords.IsFixed).Select(i => Item(i, "now " + ReportView.OutcomeWord(i.Outcome!.Value))).ToList(),
+            d.Resolved.Where(i => !DriftWords.IsFixed(i)).Select(i => Item(i, DriftWords.GoneReason(i, d))).ToList(),
             changes);
     }
 }
 
-public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, int Matched, string Justification, string Reason);
+/// <summary>A waiver in the waiver report. <c>When</c> is the expiry in words relative to the day it was judged ("expired 31 days
+/// ago"); <c>Reason</c> is why it is listed ("matches no failing check"), kept apart from the owner's justification.</summary>
+public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, string When, int Matched, string Justification, string Reason);
 
 public sealed record WaiversView(string File, string Today, int WarnDays, int Waived, IReadOnlyList<WaiverStatusView> Expired, IReadOnlyList<WaiverStatusView> ExpiringSoon, IReadOnlyList<WaiverStatusView> Unmatched)
 {
@@ -217,7 +228,7 @@ public sealed record WaiversView(string File, string Today, int WarnDays, int Wa
     {
         static List<WaiverStatusView> Map(IEnumerable<WaiverStatus> list) => list.Select(x => new WaiverStatusView(
             TextSanitizer.Name(x.Rule), TextSanitizer.Name(x.Entity), TextSanitizer.Name(x.Owner), TextSanitizer.Name(x.Ticket ?? ""),
-            x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DaysLeft, x.Matched, TextSanitizer.Display(x.Justification), TextSanitizer.Display(x.Reason ?? ""))).ToList();
+            x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DaysLeft, DriftWords.Expiry(x.DaysLeft), x.Matched, TextSanitizer.Display(x.Justification), TextSanitizer.Display(x.Reason ?? ""))).ToList();
         return new WaiversView(file is null ? "" : TextSanitizer.Name($"{file.Path} ({file.Count} waivers, sha256 {file.Sha256})"),
             w.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.WarnDays, w.Waived, Map(w.Expired), Map(w.ExpiringSoon), Map(w.Unmatched));
     }
@@ -227,7 +238,8 @@ public sealed record CountView(string Outcome, string Word, int Count);
 
 public sealed record SeverityRowView(string Severity, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total);
 
-public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt);
+/// <summary>Where the results come from. <c>RunTime</c>: when the run started and how long it took, in words.</summary>
+public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt, string RunTime);
 
 public sealed record RuleSetView(string Id, string Version, string Title, string Path, string Sha256);
 

@@ -61,12 +61,16 @@
 
   function compare(a, b) {
     if (state.sort === "default") {
-      return (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) || (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) ||
-        cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+      return bySeverity(a, b);
     }
     var x = key(a, state.sort), y = key(b, state.sort);
     var c = typeof x === "number" ? x - y : cmp(x, y);
     return (c * state.dir) || cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+  }
+  // Default order: severity first (a high-severity error before an info failure), then fail, error, waived, pass, n/a.
+  function bySeverity(a, b) {
+    return (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) || (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) ||
+      cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
   }
   function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
 
@@ -173,8 +177,7 @@
     var list = [];
     for (var i = 0; i < rows.length; i++) { if (rows[i][1] === g) { list.push(i); } }
     list.sort(function (a, b) {
-      var x = rows[a], y = rows[b];
-      return (WORST[OUT[x[2]]] - WORST[OUT[y[2]]]) || (SEV.indexOf(x[3]) - SEV.indexOf(y[3])) || cmp(rules[x[0]][0], rules[y[0]][0]) || cmp(x[4], y[4]);
+      return bySeverity(rows[a], rows[b]);
     });
     var table = el("table", "findings host-findings");
     var head = el("tr");

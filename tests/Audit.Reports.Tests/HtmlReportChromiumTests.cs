@@ -60,6 +60,10 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
         Assert.Equal(o.Fail + o.Error + o.Waived, Matching);
         Assert.Equal(o.Fail + o.Error + o.Waived, VisibleRows);
         Assert.Equal(0, Int("return document.querySelectorAll('#findings-body td.o-pass').length"));
+        // Severity first: a high-severity error comes before any medium failure, an info failure last.
+        var severities = Browser.Execute("return Array.from(document.querySelectorAll('#findings-body tr.finding td:nth-child(2)')).map(td => td.textContent)")!
+            .AsArray().Select(x => Enum.Parse<Severity>(x!.GetValue<string>(), ignoreCase: true)).ToList();
+        Assert.Equal(severities.Order().ToList(), severities);
 
         Browser.Click("#filter-pass");
         Assert.Equal(o.Fail + o.Error + o.Waived + o.Pass, Matching);
