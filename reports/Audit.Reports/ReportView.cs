@@ -28,6 +28,14 @@ public sealed class ReportView
     public DriftView? Drift { get; init; }
     /// <summary>Waivers needing attention; null without --waivers.</summary>
     public WaiversView? Waivers { get; init; }
+    /// <summary>The answers at the top of the page: score, top failing rules, worst hosts and clusters.</summary>
+    public required TopView Top { get; init; }
+    /// <summary>The matrix rows: worst first (failing or erroring checks at the highest severity), then by name.</summary>
+    public IReadOnlyList<GroupView> GroupsWorstFirst => [.. Groups.Order(GroupView.WorstFirst)];
+    /// <summary>Every rule id with a verdict, for the findings' rule filter.</summary>
+    public required IReadOnlyList<string> RuleIds { get; init; }
+    /// <summary>Cluster names, for the matrix's cluster filter.</summary>
+    public required IReadOnlyList<string> Clusters { get; init; }
     /// <summary>Rule selection in words; null when every rule was evaluated.</summary>
     public string? Selection { get; init; }
     /// <summary>Raw family name -> position in <see cref="Families"/> (which holds the sanitized names, same order).</summary>
@@ -65,10 +73,16 @@ public sealed class ReportView
                 byGroup[key] = acc = new GroupAccumulator(families.Count);
             }
             var fam = familyOf.TryGetValue(v.RuleId, out var f) ? f : Family(v.RuleId);
-            acc.Add(familyIndex[fam], v.Outcome);
+            acc.Add(familyIndex[fam], v.Outcome, v.Severity);
         }
+        var clusterOf = ClusterOf(results);
         var ordered = byGroup.Keys.Order(ReportGroups.Order).ToList();
-        var groups = ordered.Select((k, i) => byGroup[k].ToView(i, k, familyNames)).ToList();
+        var groups = ordered.Select((k, i) => byGroup[k].ToView(i, k, familyNames, k.Kind switch
+        {
+            GroupKind.Host => clusterOf.TryGetValue(k.Name, out var c) ? c : "",
+            GroupKind.Cluster => k.Name,
+            _ => "",
+        })).ToList();
         var groupIndex = ordered.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
 
         return new ReportView
@@ -102,6 +116,9 @@ public sealed class ReportView
             Groups = groups,
             FamilyIndex = familyIndex,
             VerdictGroups = Array.ConvertAll(keys, k => groupIndex[k]),
+            Top = TopView.Build(results, groups),
+            RuleIds = results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
+            Clusters = groups.Where(g => g.Cluster.Length > 0).Select(g => g.Cluster).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
             Selection = results.Run.Selection is { } sel ? TextSanitizer.Name(
@@ -111,6 +128,20 @@ public sealed class ReportView
                 (sel.MinSeverity is { } ms ? "; minimum severity " + ms.Name() : "") +
                 (sel.Excluded.Count > 0 ? "; not evaluated: " + string.Join(", ", sel.Excluded) : "")) : null,
         };
+    }
+
+    /// <summary>Host name -> its cluster, from the snapshot's cluster list recorded in the results (none in older results).</summary>
+    private static Dictionary<string, string> ClusterOf(ResultsDocument results)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (cluster, nodes) in results.Run.Snapshot.Clusters ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            foreach (var n in nodes)
+            {
+                map.TryAdd(n, cluster);
+            }
+        }
+        return map;
     }
 
     /// <summary>(rule, entity) keys of checks failing since the baseline: new failures and failures whose waiver expired.</summary>
@@ -147,14 +178,20 @@ public sealed class ReportView
     {
         private readonly int[,] _cells = new int[families, OutcomeOrder.Length];
         private readonly int[] _totals = new int[OutcomeOrder.Length];
+        /// <summary>Failing and erroring checks per severity (critical first).</summary>
+        private readonly int[] _bad = new int[Enum.GetValues<Severity>().Length];
 
-        public void Add(int family, Outcome o)
+        public void Add(int family, Outcome o, Severity severity)
         {
             _cells[family, Rank(o)]++;
             _totals[Rank(o)]++;
+            if (o is Outcome.Fail or Outcome.Error)
+            {
+                _bad[(int)severity]++;
+            }
         }
 
-        public GroupView ToView(int index, GroupKey key, List<string> familyNames)
+        public GroupView ToView(int index, GroupKey key, List<string> familyNames, string cluster)
         {
             var cells = new List<CellView>(familyNames.Count);
             for (var f = 0; f < familyNames.Count; f++)
@@ -176,9 +213,16 @@ public sealed class ReportView
                     : new CellView(familyNames[f], OutcomeOrder[worst].Name(), OutcomeWord(OutcomeOrder[worst]),
                         OutcomeOrder[worst] is Outcome.Pass or Outcome.NotApplicable ? n : _cells[f, worst], string.Join(", ", parts)));
             }
+            var worstSeverity = Array.FindIndex(_bad, n => n > 0);
             return new GroupView(index, TextSanitizer.Name(key.Label), key.Kind.ToString().ToLowerInvariant(),
                 _totals[Rank(Outcome.Fail)], _totals[Rank(Outcome.Error)], _totals[Rank(Outcome.Waived)], _totals[Rank(Outcome.Pass)], _totals[Rank(Outcome.NotApplicable)],
-                _totals.Sum(), cells);
+                _totals.Sum(), cells)
+            {
+                Cluster = TextSanitizer.Name(cluster),
+                SeverityRank = worstSeverity < 0 ? _bad.Length : worstSeverity,
+                BadBySeverity = [.. _bad],
+                BadText = string.Join(", ", _bad.Select((n, i) => (n, i)).Where(x => x.n > 0).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.n} {((Severity)x.i).Name()}"))),
+            };
         }
     }
 }
@@ -243,7 +287,104 @@ public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, str
 
 public sealed record RuleSetView(string Id, string Version, string Title, string Path, string Sha256);
 
-public sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells);
+public sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells)
+{
+    /// <summary>The cluster of a host (its own name for a cluster row); empty when none is known.</summary>
+    public string Cluster { get; init; } = "";
+    /// <summary>Index of the most severe severity with a failing or erroring check (0 critical); 5 when none.</summary>
+    public int SeverityRank { get; init; } = 5;
+    /// <summary>Failing and erroring checks per severity, critical first.</summary>
+    public IReadOnlyList<int> BadBySeverity { get; init; } = [];
+    /// <summary>"2 high, 5 medium": failing and erroring checks by severity, in words.</summary>
+    public string BadText { get; init; } = "";
+    public bool HasProblems => Fail + Error > 0;
+
+    /// <summary>Worst first: more failing or erroring checks at a higher severity, then more of them in all, then by name.</summary>
+    public static IComparer<GroupView> WorstFirst { get; } = Comparer<GroupView>.Create((a, b) =>
+    {
+        for (var i = 0; i < Math.Min(a.BadBySeverity.Count, b.BadBySeverity.Count); i++)
+        {
+            if (a.BadBySeverity[i] != b.BadBySeverity[i])
+            {
+                return b.BadBySeverity[i].CompareTo(a.BadBySeverity[i]);
+            }
+        }
+        return (b.Fail + b.Error).CompareTo(a.Fail + a.Error) is var c && c != 0 ? c : a.Index.CompareTo(b.Index);
+    });
+}
+
+/// <summary>A rule among the top failing ones: how many entities fail or error on it.</summary>
+public sealed record TopRuleView(string Id, string Title, string Severity, int Entities, int Fail, int Error);
+
+/// <summary>A cluster with the failing and erroring checks of its nodes and of its own (cluster-scope) checks.</summary>
+public sealed record TopClusterView(string Name, int Nodes, int Fail, int Error, string BadText, int Group)
+{
+    internal GroupView Order { get; init; } = null!;
+}
+
+/// <summary>
+/// The answers an auditor wants in five seconds: how compliant (a score with its definition), what fails most, where.
+/// </summary>
+public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<TopRuleView> Rules, int RulesFailing, IReadOnlyList<GroupView> WorstHosts, int HostsFailing, int HostsTotal, IReadOnlyList<TopClusterView> WorstClusters)
+{
+    public const string ScoreDefinition = "checks that pass, as a share of all applicable checks: pass / (pass + fail + error + waived). Not-applicable checks are left out; a waived check counts as not passing (an accepted exception is not compliance), an error too (the check could not be made).";
+    public const int Shown = 8;
+
+    /// <summary>How the score is computed, shown beside it.</summary>
+    public string Definition { get; init; } = ScoreDefinition;
+
+    public static TopView Build(ResultsDocument results, IReadOnlyList<GroupView> groups)
+    {
+        var o = results.Summary.ByOutcome;
+        var applicable = o.Pass + o.Fail + o.Error + o.Waived;
+        var score = applicable == 0 ? "n/a" : (Math.Floor(1000.0 * o.Pass / applicable) / 10).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+        var detail = string.Create(CultureInfo.InvariantCulture, $"{o.Pass} of {applicable} applicable checks pass");
+
+        var titles = results.Rules.ToDictionary(r => r.Id, r => r.Title, StringComparer.Ordinal);
+        var perRule = new Dictionary<string, (Severity Severity, HashSet<string> Entities, int Fail, int Error)>(StringComparer.Ordinal);
+        foreach (var v in results.Results)
+        {
+            if (v.Outcome is not (Outcome.Fail or Outcome.Error))
+            {
+                continue;
+            }
+            if (!perRule.TryGetValue(v.RuleId, out var r))
+            {
+                perRule[v.RuleId] = r = (v.Severity, new HashSet<string>(StringComparer.Ordinal), 0, 0);
+            }
+            r.Entities.Add(v.Entity);
+            perRule[v.RuleId] = (r.Severity < v.Severity ? r.Severity : v.Severity, r.Entities, r.Fail + (v.Outcome == Outcome.Fail ? 1 : 0), r.Error + (v.Outcome == Outcome.Error ? 1 : 0));
+        }
+        var rules = perRule.OrderByDescending(r => r.Value.Entities.Count).ThenBy(r => r.Value.Severity).ThenBy(r => r.Key, StringComparer.Ordinal).Take(Shown)
+            .Select(r => new TopRuleView(TextSanitizer.Name(r.Key), TextSanitizer.Display(titles.TryGetValue(r.Key, out var t) ? t : r.Key), r.Value.Severity.Name(), r.Value.Entities.Count, r.Value.Fail, r.Value.Error)).ToList();
+
+        var hosts = groups.Where(g => g.Kind == "host").ToList();
+        var worstHosts = hosts.Where(g => g.HasProblems).Order(GroupView.WorstFirst).Take(Shown).ToList();
+
+        var clusters = new List<TopClusterView>();
+        foreach (var c in groups.Where(g => g.Cluster.Length > 0).GroupBy(g => g.Cluster, StringComparer.Ordinal))
+        {
+            var own = c.FirstOrDefault(g => g.Kind == "cluster");
+            var bad = new int[Enum.GetValues<Severity>().Length];
+            foreach (var g in c)
+            {
+                for (var i = 0; i < Math.Min(bad.Length, g.BadBySeverity.Count); i++)
+                {
+                    bad[i] += g.BadBySeverity[i];
+                }
+            }
+            var view = new GroupView(own?.Index ?? -1, c.Key, "cluster", c.Sum(g => g.Fail), c.Sum(g => g.Error), 0, 0, 0, 0, []) { BadBySeverity = bad };
+            if (view.HasProblems)
+            {
+                clusters.Add(new TopClusterView(c.Key, c.Count(g => g.Kind == "host"), view.Fail, view.Error,
+                    string.Join(", ", bad.Select((n, i) => (n, i)).Where(x => x.n > 0).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.n} {((Severity)x.i).Name()}"))), view.Index)
+                { Order = view });
+            }
+        }
+        var worstClusters = clusters.OrderBy(c => c.Order, GroupView.WorstFirst).ThenBy(c => c.Name, StringComparer.Ordinal).Take(Shown).ToList();
+        return new TopView(score, detail, rules, perRule.Count, worstHosts, hosts.Count(g => g.HasProblems), hosts.Count, worstClusters);
+    }
+}
 
 /// <summary>One matrix cell: the worst outcome of a group's checks in one rule family, as a word and a count (readable without colour).</summary>
 public sealed record CellView(string Family, string Outcome, string Word, int Count, string Detail);
