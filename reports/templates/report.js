@@ -21,16 +21,63 @@
     return e;
   }
 
-  // Text whose words never break inside (WHISKE|Y, hyperv-|ops): each word a nowrap span, as text; a word too long
-  // for a line (over 40 characters) may still break anywhere.
+  // Text whose words never break inside (WHISKE|Y, hyperv-|ops): each word a span that moves to the next line whole
+  // (only a word longer than a line is broken), as text.
   function words(text) {
     var frag = document.createDocumentFragment();
     String(text).split(/(\s+)/).forEach(function (w) {
       if (w === "") { return; }
       if (/^\s+$/.test(w)) { frag.appendChild(document.createTextNode(w)); return; }
-      frag.appendChild(el("span", w.length > 40 ? "tok long" : "tok", w));
+      frag.appendChild(el("span", "tok", w));
     });
     return frag;
+  }
+
+  // A reference as text, linked to its source where it names one: a KB number to Microsoft's support page, an https
+  // address as itself. Links load nothing until followed; the address is built from digits or checked to be https.
+  function reference(ref) {
+    var frag = document.createDocumentFragment();
+    var kb = /\bKB(\d{6,7})\b/.exec(ref);
+    var url = /^https:\/\/[^\s"<>]+$/.test(ref) ? ref : null;
+    var href = url || (kb ? "https://support.microsoft.com/help/" + kb[1] : null);
+    if (!href) { frag.appendChild(words(ref)); return frag; }
+    var a = el("a");
+    a.setAttribute("href", href);
+    a.setAttribute("rel", "noreferrer noopener");
+    a.appendChild(words(ref));
+    frag.appendChild(a);
+    return frag;
+  }
+
+  // The evidence pack, built for printing: every failing, erroring and waived finding (whatever the filters), severity
+  // first, each with its rule, expected and actual, remediation, waiver and references.
+  function evidencePack() {
+    var pack = $("evidence-pack");
+    pack.textContent = "";
+    var list = [];
+    for (var i = 0; i < rows.length; i++) { var o = OUT[rows[i][2]]; if (o === "fail" || o === "error" || o === "waived") { list.push(i); } }
+    list.sort(function (a, b) { return bySeverity(rows[a], rows[b]) || a - b; });
+    pack.appendChild(el("h2", null, "Evidence: " + list.length + " failing, erroring and waived checks"));
+    list.forEach(function (i) {
+      var r = rows[i];
+      var o = OUT[r[2]];
+      var item = el("div", "ev o-row-" + o);
+      var h = el("h3");
+      h.appendChild(el("span", "o-" + o, WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(el("span", "sev-" + r[3], r[3]));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(el("span", "nb", rules[r[0]][0]));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(words(r[4]));
+      item.appendChild(h);
+      var msg = el("p", "msg");
+      msg.appendChild(words(r[5]));
+      item.appendChild(msg);
+      item.appendChild(detail(r));
+      pack.appendChild(item);
+    });
+    pack.hidden = false;
   }
 
   function readFilters() {
@@ -103,7 +150,9 @@
     function item(label, value, cls) {
       if (value === null || value === undefined || value === "") { return; }
       dl.appendChild(el("dt", null, label));
-      dl.appendChild(el("dd", cls || null, value));
+      var dd = el("dd", cls || null);
+      dd.appendChild(words(value));
+      dl.appendChild(dd);
     }
     item("Rule", rule[0] + ": " + rule[1]);
     item("Scope", rule[4] + " \u2014 group " + data.groups[r[1]]);
@@ -111,7 +160,12 @@
     item("Expected", r[6], "evidence");
     item("Actual", r[7], "evidence");
     item("Remediation", r[10] || rule[6]);
-    if (rule[7] && rule[7].length) { item("References", rule[7].join("\n")); }
+    if (rule[7] && rule[7].length) {
+      dl.appendChild(el("dt", null, "References"));
+      var refs = el("dd", "refs");
+      rule[7].forEach(function (ref) { var line = el("div"); line.appendChild(reference(ref)); refs.appendChild(line); });
+      dl.appendChild(refs);
+    }
     var w = r[8];
     if (w) {
       item(w[4] ? "Waiver (expired, not applied)" : "Waiver",
@@ -309,9 +363,19 @@
   var matrixRows = document.querySelectorAll("#matrix tbody tr");
   for (var m = 0; m < matrixRows.length; m++) { matrixRows[m].setAttribute("data-order", String(m)); }
   $("matrix-status").textContent = document.querySelectorAll("#matrix tbody tr:not([hidden])").length + " of " + matrixRows.length + " rows shown";
-  // Printing shows every matching finding, not just the current page.
-  window.addEventListener("beforeprint", function () { state.all = true; draw(); });
-  window.addEventListener("afterprint", function () { state.all = false; draw(); });
+  // Printing: every collapsed section opened, and the evidence pack in place of the interactive table.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
+    opened.forEach(function (d) { d.open = true; });
+    evidencePack();
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+    $("evidence-pack").hidden = true;
+    $("evidence-pack").textContent = "";
+  });
   apply();
   // Milliseconds from navigation start to a usable page (HTML parsed, data read, first page of findings drawn).
   document.documentElement.setAttribute("data-ready-ms", String(Math.round(performance.now())));

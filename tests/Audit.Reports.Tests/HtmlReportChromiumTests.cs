@@ -113,6 +113,12 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
         var hostSeverities = Browser.Execute("return Array.from(document.querySelectorAll('#host-detail-body tr.finding td:nth-child(2)')).map(td => td.textContent)")!
             .AsArray().Select(x => Enum.Parse<Severity>(x!.GetValue<string>(), ignoreCase: true)).ToList();
         Assert.Equal(hostSeverities.Order().ToList(), hostSeverities);
+        // References link to their sources (a KB number to Microsoft's support page) without loading anything.
+        Browser.Execute("Array.from(document.querySelectorAll('#host-detail-body tr.finding')).find(tr => tr.children[2].textContent === 'KB-001').click(); return true;");
+        var links = Browser.Execute("return Array.from(document.querySelectorAll('#host-detail-body tr.detail a')).map(a => a.getAttribute('href'))")!.AsArray().Select(x => x!.GetValue<string>()).ToList();
+        Assert.Contains("https://support.microsoft.com/help/2770917", links);
+        Assert.All(links, l => Assert.StartsWith("https://", l, StringComparison.Ordinal));
+        Assert.Equal(0, Int("return performance.getEntriesByType('resource').length"));
     }
 
     [Fact]
