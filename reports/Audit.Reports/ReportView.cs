@@ -328,7 +328,9 @@ public sealed record TopClusterView(string Name, int Nodes, int Fail, int Error,
 public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<TopRuleView> Rules, int RulesFailing, IReadOnlyList<GroupView> WorstHosts, int HostsFailing, int HostsTotal, IReadOnlyList<TopClusterView> WorstClusters)
 {
     public const string ScoreDefinition = "checks that pass, as a share of all applicable checks: pass / (pass + fail + error + waived). Not-applicable checks are left out; a waived check counts as not passing (an accepted exception is not compliance), an error too (the check could not be made).";
+    /// <summary>Rules listed; hosts and clusters list <see cref="ShownPlaces"/> each (they share a column).</summary>
     public const int Shown = 8;
+    public const int ShownPlaces = 5;
 
     /// <summary>How the score is computed, shown beside it.</summary>
     public string Definition { get; init; } = ScoreDefinition;
@@ -359,7 +361,7 @@ public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<Top
             .Select(r => new TopRuleView(TextSanitizer.Name(r.Key), TextSanitizer.Display(titles.TryGetValue(r.Key, out var t) ? t : r.Key), r.Value.Severity.Name(), r.Value.Entities.Count, r.Value.Fail, r.Value.Error)).ToList();
 
         var hosts = groups.Where(g => g.Kind == "host").ToList();
-        var worstHosts = hosts.Where(g => g.HasProblems).Order(GroupView.WorstFirst).Take(Shown).ToList();
+        var worstHosts = hosts.Where(g => g.HasProblems).Order(GroupView.WorstFirst).Take(ShownPlaces).ToList();
 
         var clusters = new List<TopClusterView>();
         foreach (var c in groups.Where(g => g.Cluster.Length > 0).GroupBy(g => g.Cluster, StringComparer.Ordinal))
@@ -381,7 +383,7 @@ public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<Top
                 { Order = view });
             }
         }
-        var worstClusters = clusters.OrderBy(c => c.Order, GroupView.WorstFirst).ThenBy(c => c.Name, StringComparer.Ordinal).Take(Shown).ToList();
+        var worstClusters = clusters.OrderBy(c => c.Order, GroupView.WorstFirst).ThenBy(c => c.Name, StringComparer.Ordinal).Take(ShownPlaces).ToList();
         return new TopView(score, detail, rules, perRule.Count, worstHosts, hosts.Count(g => g.HasProblems), hosts.Count, worstClusters);
     }
 }
