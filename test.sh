@@ -3,9 +3,10 @@
 # Installs what the tests need from Debian first, only what is missing (as root, or with sudo): Samba AD DC and iproute2
 # for the LDAP collector (the test DC runs in a network namespace of its own, which needs root), Chromium + chromedriver
 # for the HTML report, xmllint for the JUnit schema and the task XML, python3-junitparser as a JUnit consumer,
-# python3-yaml for the CI recipes, systemd (systemd-analyze verify; nothing is started) for the timer recipe, curl for
-# its mail script. The distribution tests also fetch from NuGet what a user's build does (the win-x64 runtime packs) and
-# the PowerShell .NET tool, installed into a temporary folder of the test's own.
+# poppler-utils (pdftotext) to read the report printed to PDF, python3-yaml for the CI recipes, systemd
+# (systemd-analyze verify; nothing is started) for the timer recipe, curl for its mail script. The distribution tests
+# also fetch from NuGet what a user's build does (the win-x64 runtime packs) and the PowerShell .NET tool, installed
+# into a temporary folder of the test's own.
 #
 # The tests run in a copy of the repository placed alone in a folder of its own (printed below), so that a test reading
 # anything beside the repository (a sibling folder or checkout) fails here exactly as it would in a user's clone.
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd -P)
 
-packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl iproute2 chromium chromium-driver libxml2-utils python3-junitparser libldap-2.5-0 fonts-dejavu-core python3-yaml systemd curl)
+packages=(samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils winbind krb5-user openssl iproute2 chromium chromium-driver libxml2-utils python3-junitparser poppler-utils libldap-2.5-0 fonts-dejavu-core python3-yaml systemd curl)
 missing=()
 for p in "${packages[@]}"; do
   # "install ok installed" only: a removed package keeps its configuration files, and dpkg -s still succeeds for it.

@@ -51,6 +51,8 @@ public sealed record SnapshotRef
     public DateTimeOffset CollectedAt { get; init; }
     public bool Complete { get; init; } = true;
     public int Hosts { get; init; }
+    /// <summary>Failover clusters and their nodes (host names, ordered), for grouping hosts by cluster; absent in results written before it was recorded.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Clusters { get; init; }
 }
 
 public sealed record RuleSetRef

@@ -8,11 +8,75 @@ public static class ResultsLoader
 {
     public const string SchemaName = "results.v1.schema.json";
 
-    public static LoadedJson<ResultsDocument> Load(string path, LoadOptions? options = null, string? displayPath = null) =>
-        Check(JsonFileLoader.Load<ResultsDocument>(path, SchemaName, options, displayPath));
+    public static LoadedJson<ResultsDocument> Load(string path, LoadOptions? options = null, string? displayPath = null)
+    {
+        var shown = displayPath ?? path;
+        return Parse(InputFile.ReadAllBytes(path, (options ?? LoadOptions.Default).MaxBytes, shown), shown);
+    }
 
-    public static LoadedJson<ResultsDocument> Parse(byte[] utf8, string displayPath) =>
-        Check(JsonFileLoader.Parse<ResultsDocument>(utf8, SchemaName, displayPath));
+    public static LoadedJson<ResultsDocument> Parse(byte[] utf8, string displayPath)
+    {
+        RefuseOtherDocuments(utf8, displayPath);
+        return Check(JsonFileLoader.Parse<ResultsDocument>(utf8, SchemaName, displayPath));
+    }
+
+    /// <summary>
+    /// A snapshot, rule set or waivers file given where results are expected (the arguments of 'audit diff' swapped with
+    /// a snapshot, say) is AUD0005 naming what it is, not a page of schema errors: the top-level "kind" and "apiVersion"
+    /// are read before the schema is applied. A document without them, or not JSON at all, goes on to the full checks.
+    /// </summary>
+    private static void RefuseOtherDocuments(byte[] raw, string displayPath)
+    {
+        var bom = raw.AsSpan().StartsWith(System.Text.Encoding.UTF8.Preamble) ? 3 : 0;
+        var bytes = raw.AsSpan(bom);
+        string? kind = null, apiVersion = null;
+        long kindAt = 0;
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(bytes, new System.Text.Json.JsonReaderOptions { MaxDepth = JsonFileLoader.MaxDepth });
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+            {
+                return;
+            }
+            while ((kind is null || apiVersion is null) && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueTextEquals("kind"u8) ? 1 : reader.ValueTextEquals("apiVersion"u8) ? 2 : 0;
+                reader.Read();
+                if (name != 0 && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                {
+                    if (name == 1)
+                    {
+                        (kind, kindAt) = (reader.GetString(), reader.TokenStartIndex);
+                    }
+                    else
+                    {
+                        apiVersion = reader.GetString();
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not readable as far as it got: the full checks report where and why.
+        }
+        if (kind is null || (kind == "Results" && (apiVersion is null || apiVersion == ResultsDocument.CurrentApiVersion)))
+        {
+            return;
+        }
+        var (line, column) = JsonPositionIndex.LineColumnOf(raw, bom + kindAt);
+        var hint = kind switch
+        {
+            "Snapshot" => ": this is a snapshot; audit it with 'audit evaluate --snapshot FILE' and compare the results.json files that runs write",
+            "Results" => "",
+            _ => ": give a results.json written by 'audit run', 'audit evaluate' or kept in a --history folder",
+        };
+        throw new InputException(new Diagnostic(DiagnosticCodes.UnsupportedApiVersion, DiagnosticLevel.Error,
+            $"not a results file of this version (kind '{kind}', apiVersion '{apiVersion}'; expected Results, {ResultsDocument.CurrentApiVersion}){hint}", displayPath, line, column));
+    }
 
     private static LoadedJson<ResultsDocument> Check(LoadedJson<ResultsDocument> loaded)
     {

@@ -72,6 +72,7 @@ public static class Evaluator
                     CollectedAt = snapshot.CollectedAt,
                     Complete = snapshot.Complete,
                     Hosts = snapshot.Hosts.Count,
+                    Clusters = ClusterNodes(snapshot),
                 },
                 RuleSets = [.. catalog.RuleSets.Select(s => s.Ref)],
                 RuleTimingsMs = options.RecordTimings
@@ -103,6 +104,11 @@ public static class Evaluator
             _ = Run(catalog.Engine, rule.AssertWorkflow, typed);
         }
     }
+
+    /// <summary>Cluster name -> its nodes, grouped as cluster-scope rules group them (names case-insensitive, first spelling kept).</summary>
+    private static SortedDictionary<string, IReadOnlyList<string>> ClusterNodes(Snapshot snapshot) =>
+        new(snapshot.Hosts.Where(h => !string.IsNullOrWhiteSpace(h.Cluster)).GroupBy(h => h.Cluster!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(h => h.Name).Order(StringComparer.OrdinalIgnoreCase)], StringComparer.Ordinal), StringComparer.Ordinal);
 
     private static RuleResultTree Run(RulesEngine.RulesEngine engine, string workflow, RuleParameter[] parameters)
     {

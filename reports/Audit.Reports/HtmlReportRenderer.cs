@@ -51,8 +51,10 @@ public static class HtmlReportRenderer
         globals.Import(view, renamer: StandardMemberRenamer.Default);
         globals["style"] = new RawHtml(style);
         globals["script"] = new RawHtml(script);
+        var printStyle = PrintHeader.Css(results);
+        globals["print_style"] = new RawHtml(printStyle);
         globals["data_json"] = new StreamedHtml(stream => ReportData.Write(results, view, stream));
-        globals["csp"] = $"default-src 'none'; script-src '{Hash(script)}'; style-src '{Hash(style)}'; img-src 'none'; connect-src 'none'; font-src 'none'; base-uri 'none'; form-action 'none'";
+        globals["csp"] = $"default-src 'none'; script-src '{Hash(script)}'; style-src '{Hash(style)}' '{Hash(printStyle)}'; img-src 'none'; connect-src 'none'; font-src 'none'; base-uri 'none'; form-action 'none'";
 
         var context = new EscapingTemplateContext
         {

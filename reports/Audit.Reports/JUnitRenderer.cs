@@ -26,7 +26,8 @@ public static class JUnitRenderer
         var rules = results.Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
         var groups = results.Results.GroupBy(ReportGroups.Of).OrderBy(g => g.Key, ReportGroups.Order).ToList();
 
-        // No attributes on <testsuites>: the windyroad schema allows none, and consumers total the suites themselves.
+        // No attributes on <testsuites>: the strict schema allows none (and Jenkins' junit-10 has no 'skipped' there);
+        // the totals are properties of the first suite, and consumers total the suites themselves.
         w.StartElement("testsuites");
         var id = 0;
         foreach (var group in groups)
@@ -46,18 +47,12 @@ public static class JUnitRenderer
             w.Attribute("time", "0");
 
             w.StartElement("properties");
-            Property(w, "audit.snapshot.sha256", results.Run.Snapshot.Sha256);
-            Property(w, "audit.snapshot.collectedAt", ReportView.Iso(results.Run.Snapshot.CollectedAt));
-            foreach (var rs in results.Run.RuleSets)
+            if (ReferenceEquals(group, groups[0]))
             {
-                Property(w, "audit.ruleset." + Segment(rs.Id), rs.Version + " sha256:" + rs.Sha256);
+                // The run's properties and totals once per file, on the first suite: both schemas require <properties>
+                // in every suite but neither lets the root carry them (the strict one allows no root attributes).
+                RunProperties(w, results);
             }
-            Property(w, "audit.toolVersion", results.Run.ToolVersion);
-            if (results.Run.ToolCommit is { } commit)
-            {
-                Property(w, "audit.toolCommit", commit);
-            }
-            Property(w, "audit.failOn", results.Run.FailOn.Name());
             Property(w, "audit.group.kind", group.Key.Kind.ToString().ToLowerInvariant());
             w.EndElement();
 
@@ -130,6 +125,30 @@ public static class JUnitRenderer
             w.EndElement();
         }
         w.EndElement();
+    }
+
+    /// <summary>What identifies the run (snapshot, rule sets, tool, gate) and its totals: written once, on the first suite.</summary>
+    private static void RunProperties(XmlOut w, ResultsDocument results)
+    {
+        Property(w, "audit.snapshot.sha256", results.Run.Snapshot.Sha256);
+        Property(w, "audit.snapshot.collectedAt", ReportView.Iso(results.Run.Snapshot.CollectedAt));
+        foreach (var rs in results.Run.RuleSets)
+        {
+            Property(w, "audit.ruleset." + Segment(rs.Id), rs.Version + " sha256:" + rs.Sha256);
+        }
+        Property(w, "audit.toolVersion", results.Run.ToolVersion);
+        if (results.Run.ToolCommit is { } commit)
+        {
+            Property(w, "audit.toolCommit", commit);
+        }
+        Property(w, "audit.failOn", results.Run.FailOn.Name());
+        Property(w, "audit.verdict", results.Summary.Verdict + " (exit " + Int(results.Summary.ExitCode) + ")");
+        var o = results.Summary.ByOutcome;
+        Property(w, "audit.totals.tests", Int(results.Results.Count));
+        Property(w, "audit.totals.failures", Int(o.Fail));
+        Property(w, "audit.totals.errors", Int(o.Error));
+        Property(w, "audit.totals.skipped", Int(o.NotApplicable + o.Waived));
+        Property(w, "audit.totals.time", "0");
     }
 
     /// <summary>The evidence block of a test case, written piece by piece (no string per verdict), each piece cleaned.</summary>

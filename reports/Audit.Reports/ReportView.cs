@@ -28,6 +28,14 @@ public sealed class ReportView
     public DriftView? Drift { get; init; }
     /// <summary>Waivers needing attention; null without --waivers.</summary>
     public WaiversView? Waivers { get; init; }
+    /// <summary>The answers at the top of the page: score, top failing rules, worst hosts and clusters.</summary>
+    public required TopView Top { get; init; }
+    /// <summary>The matrix rows: worst first (failing or erroring checks at the highest severity), then by name.</summary>
+    public IReadOnlyList<GroupView> GroupsWorstFirst => [.. Groups.Order(GroupView.WorstFirst)];
+    /// <summary>Every rule id with a verdict, for the findings' rule filter.</summary>
+    public required IReadOnlyList<string> RuleIds { get; init; }
+    /// <summary>Cluster names, for the matrix's cluster filter.</summary>
+    public required IReadOnlyList<string> Clusters { get; init; }
     /// <summary>Rule selection in words; null when every rule was evaluated.</summary>
     public string? Selection { get; init; }
     /// <summary>Raw family name -> position in <see cref="Families"/> (which holds the sanitized names, same order).</summary>
@@ -65,10 +73,16 @@ public sealed class ReportView
                 byGroup[key] = acc = new GroupAccumulator(families.Count);
             }
             var fam = familyOf.TryGetValue(v.RuleId, out var f) ? f : Family(v.RuleId);
-            acc.Add(familyIndex[fam], v.Outcome);
+            acc.Add(familyIndex[fam], v.Outcome, v.Severity);
         }
+        var clusterOf = ClusterOf(results);
         var ordered = byGroup.Keys.Order(ReportGroups.Order).ToList();
-        var groups = ordered.Select((k, i) => byGroup[k].ToView(i, k, familyNames)).ToList();
+        var groups = ordered.Select((k, i) => byGroup[k].ToView(i, k, familyNames, k.Kind switch
+        {
+            GroupKind.Host => clusterOf.TryGetValue(k.Name, out var c) ? c : "",
+            GroupKind.Cluster => k.Name,
+            _ => "",
+        })).ToList();
         var groupIndex = ordered.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i);
 
         return new ReportView
@@ -94,13 +108,17 @@ public sealed class ReportView
                 results.Run.RuleSets.Select(r => new RuleSetView(TextSanitizer.Name(r.Id), TextSanitizer.Name(r.Version), TextSanitizer.Name(r.Title ?? ""), TextSanitizer.Name(r.Path ?? ""), r.Sha256)).ToList(),
                 TextSanitizer.Name(results.Run.ToolCommit is { } commit ? $"{results.Run.ToolVersion} (commit {commit})" : results.Run.ToolVersion),
                 Iso(results.Run.StartedAt),
-                Iso(results.Run.FinishedAt)),
+                Iso(results.Run.FinishedAt),
+                RunTime(results.Run.StartedAt, results.Run.FinishedAt)),
             Parameters = results.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new KeyValuePair<string, string>(TextSanitizer.Name(p.Key), TextSanitizer.Display(JsonSerializer.Serialize(p.Value)))).ToList(),
             Families = familyNames,
             Groups = groups,
             FamilyIndex = familyIndex,
             VerdictGroups = Array.ConvertAll(keys, k => groupIndex[k]),
+            Top = TopView.Build(results, groups),
+            RuleIds = results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
+            Clusters = groups.Where(g => g.Cluster.Length > 0).Select(g => g.Cluster).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
             Selection = results.Run.Selection is { } sel ? TextSanitizer.Name(
@@ -110,6 +128,20 @@ public sealed class ReportView
                 (sel.MinSeverity is { } ms ? "; minimum severity " + ms.Name() : "") +
                 (sel.Excluded.Count > 0 ? "; not evaluated: " + string.Join(", ", sel.Excluded) : "")) : null,
         };
+    }
+
+    /// <summary>Host name -> its cluster, from the snapshot's cluster list recorded in the results (none in older results).</summary>
+    private static Dictionary<string, string> ClusterOf(ResultsDocument results)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (cluster, nodes) in results.Run.Snapshot.Clusters ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            foreach (var n in nodes)
+            {
+                map.TryAdd(n, cluster);
+            }
+        }
+        return map;
     }
 
     /// <summary>(rule, entity) keys of checks failing since the baseline: new failures and failures whose waiver expired.</summary>
@@ -131,20 +163,35 @@ public sealed class ReportView
         _ => c.Waived,
     };
 
+    /// <summary>"2026-11-24T03:00:00Z, took 2.4 s"; a pinned clock (SOURCE_DATE_EPOCH) records one instant for both ends, said so rather than shown as a range of nothing.</summary>
+    public static string RunTime(DateTimeOffset started, DateTimeOffset finished)
+    {
+        var took = finished - started;
+        return took <= TimeSpan.Zero
+            ? Iso(started) + " (start and end recorded as one instant: the run clock was pinned, e.g. by SOURCE_DATE_EPOCH)"
+            : string.Create(CultureInfo.InvariantCulture, $"{Iso(started)} to {Iso(finished)}, took {took.TotalSeconds:0.0} s");
+    }
+
     public static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private sealed class GroupAccumulator(int families)
     {
         private readonly int[,] _cells = new int[families, OutcomeOrder.Length];
         private readonly int[] _totals = new int[OutcomeOrder.Length];
+        /// <summary>Failing and erroring checks per severity (critical first).</summary>
+        private readonly int[] _bad = new int[Enum.GetValues<Severity>().Length];
 
-        public void Add(int family, Outcome o)
+        public void Add(int family, Outcome o, Severity severity)
         {
             _cells[family, Rank(o)]++;
             _totals[Rank(o)]++;
+            if (o is Outcome.Fail or Outcome.Error)
+            {
+                _bad[(int)severity]++;
+            }
         }
 
-        public GroupView ToView(int index, GroupKey key, List<string> familyNames)
+        public GroupView ToView(int index, GroupKey key, List<string> familyNames, string cluster)
         {
             var cells = new List<CellView>(familyNames.Count);
             for (var f = 0; f < familyNames.Count; f++)
@@ -166,9 +213,16 @@ public sealed class ReportView
                     : new CellView(familyNames[f], OutcomeOrder[worst].Name(), OutcomeWord(OutcomeOrder[worst]),
                         OutcomeOrder[worst] is Outcome.Pass or Outcome.NotApplicable ? n : _cells[f, worst], string.Join(", ", parts)));
             }
+            var worstSeverity = Array.FindIndex(_bad, n => n > 0);
             return new GroupView(index, TextSanitizer.Name(key.Label), key.Kind.ToString().ToLowerInvariant(),
                 _totals[Rank(Outcome.Fail)], _totals[Rank(Outcome.Error)], _totals[Rank(Outcome.Waived)], _totals[Rank(Outcome.Pass)], _totals[Rank(Outcome.NotApplicable)],
-                _totals.Sum(), cells);
+                _totals.Sum(), cells)
+            {
+                Cluster = TextSanitizer.Name(cluster),
+                SeverityRank = worstSeverity < 0 ? _bad.Length : worstSeverity,
+                BadBySeverity = [.. _bad],
+                BadText = string.Join(", ", _bad.Select((n, i) => (n, i)).Where(x => x.n > 0).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.n} {((Severity)x.i).Name()}"))),
+            };
         }
     }
 }
@@ -176,13 +230,12 @@ public sealed class ReportView
 public sealed record DriftItemView(string RuleId, string Entity, string Severity, string Message, string Note);
 
 public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyValuePair<string, int>> Counts, IReadOnlyList<DriftItemView> NewFailures,
-    IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Resolved, IReadOnlyList<string> Changes)
+    IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Fixed, IReadOnlyList<DriftItemView> Gone, IReadOnlyList<string> Changes)
 {
     public static DriftView From(DriftReport d)
     {
         static DriftItemView Item(DriftItem i, string note) =>
             new(TextSanitizer.Name(i.RuleId), TextSanitizer.Name(i.Entity), i.Severity.Name(), TextSanitizer.Display(i.Message), TextSanitizer.Name(note));
-        var c = d.Counts;
         var changes = new List<string>();
         void Add(string what, IReadOnlyList<string> items)
         {
@@ -200,16 +253,18 @@ public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyV
         return new DriftView(
             ReportView.Iso(d.Baseline.CollectedAt),
             TextSanitizer.Name(d.Baseline.Path ?? "(baseline)"),
-            [new("new failures", c.NewFailures), new("failing again, waiver expired", c.WaiversExpired), new("resolved", c.Resolved),
-             new("still failing", c.StillFailing), new("newly waived", c.NewlyWaived)],
+            DriftWords.Counts(d),
             d.NewFailures.Select(i => Item(i, i.PreviousOutcome is { } o ? "was " + ReportView.OutcomeWord(o) : "not checked before")).ToList(),
             d.WaiversExpired.Select(i => Item(i, "waiver expired " + (i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "?"))).ToList(),
-            d.Resolved.Select(i => Item(i, i.Outcome is { } o ? "now " + ReportView.OutcomeWord(o) : "no longer checked")).ToList(),
+            d.Resolved.Where(DriftWords.IsFixed).Select(i => Item(i, "now " + ReportView.OutcomeWord(i.Outcome!.Value))).ToList(),
+            d.Resolved.Where(i => !DriftWords.IsFixed(i)).Select(i => Item(i, DriftWords.GoneReason(i, d))).ToList(),
             changes);
     }
 }
 
-public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, int Matched, string Justification, string Reason);
+/// <summary>A waiver in the waiver report. <c>When</c> is the expiry in words relative to the day it was judged ("expired 31 days
+/// ago"); <c>Reason</c> is why it is listed ("matches no failing check"), kept apart from the owner's justification.</summary>
+public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, string When, int Matched, string Justification, string Reason);
 
 public sealed record WaiversView(string File, string Today, int WarnDays, int Waived, IReadOnlyList<WaiverStatusView> Expired, IReadOnlyList<WaiverStatusView> ExpiringSoon, IReadOnlyList<WaiverStatusView> Unmatched)
 {
@@ -217,7 +272,7 @@ public sealed record WaiversView(string File, string Today, int WarnDays, int Wa
     {
         static List<WaiverStatusView> Map(IEnumerable<WaiverStatus> list) => list.Select(x => new WaiverStatusView(
             TextSanitizer.Name(x.Rule), TextSanitizer.Name(x.Entity), TextSanitizer.Name(x.Owner), TextSanitizer.Name(x.Ticket ?? ""),
-            x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DaysLeft, x.Matched, TextSanitizer.Display(x.Justification), TextSanitizer.Display(x.Reason ?? ""))).ToList();
+            x.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DaysLeft, DriftWords.Expiry(x.DaysLeft), x.Matched, TextSanitizer.Display(x.Justification), TextSanitizer.Display(x.Reason ?? ""))).ToList();
         return new WaiversView(file is null ? "" : TextSanitizer.Name($"{file.Path} ({file.Count} waivers, sha256 {file.Sha256})"),
             w.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), w.WarnDays, w.Waived, Map(w.Expired), Map(w.ExpiringSoon), Map(w.Unmatched));
     }
@@ -227,11 +282,111 @@ public sealed record CountView(string Outcome, string Word, int Count);
 
 public sealed record SeverityRowView(string Severity, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total);
 
-public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt);
+/// <summary>Where the results come from. <c>RunTime</c>: when the run started and how long it took, in words.</summary>
+public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt, string RunTime);
 
 public sealed record RuleSetView(string Id, string Version, string Title, string Path, string Sha256);
 
-public sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells);
+public sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells)
+{
+    /// <summary>The cluster of a host (its own name for a cluster row); empty when none is known.</summary>
+    public string Cluster { get; init; } = "";
+    /// <summary>Index of the most severe severity with a failing or erroring check (0 critical); 5 when none.</summary>
+    public int SeverityRank { get; init; } = 5;
+    /// <summary>Failing and erroring checks per severity, critical first.</summary>
+    public IReadOnlyList<int> BadBySeverity { get; init; } = [];
+    /// <summary>"2 high, 5 medium": failing and erroring checks by severity, in words.</summary>
+    public string BadText { get; init; } = "";
+    public bool HasProblems => Fail + Error > 0;
+
+    /// <summary>Worst first: more failing or erroring checks at a higher severity, then more of them in all, then by name.</summary>
+    public static IComparer<GroupView> WorstFirst { get; } = Comparer<GroupView>.Create((a, b) =>
+    {
+        for (var i = 0; i < Math.Min(a.BadBySeverity.Count, b.BadBySeverity.Count); i++)
+        {
+            if (a.BadBySeverity[i] != b.BadBySeverity[i])
+            {
+                return b.BadBySeverity[i].CompareTo(a.BadBySeverity[i]);
+            }
+        }
+        return (b.Fail + b.Error).CompareTo(a.Fail + a.Error) is var c && c != 0 ? c : a.Index.CompareTo(b.Index);
+    });
+}
+
+/// <summary>A rule among the top failing ones: how many entities fail or error on it.</summary>
+public sealed record TopRuleView(string Id, string Title, string Severity, int Entities, int Fail, int Error);
+
+/// <summary>A cluster with the failing and erroring checks of its nodes and of its own (cluster-scope) checks.</summary>
+public sealed record TopClusterView(string Name, int Nodes, int Fail, int Error, string BadText, int Group)
+{
+    internal GroupView Order { get; init; } = null!;
+}
+
+/// <summary>
+/// The answers an auditor wants in five seconds: how compliant (a score with its definition), what fails most, where.
+/// </summary>
+public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<TopRuleView> Rules, int RulesFailing, IReadOnlyList<GroupView> WorstHosts, int HostsFailing, int HostsTotal, IReadOnlyList<TopClusterView> WorstClusters)
+{
+    public const string ScoreDefinition = "checks that pass, as a share of all applicable checks: pass / (pass + fail + error + waived). Not-applicable checks are left out; a waived check counts as not passing (an accepted exception is not compliance), an error too (the check could not be made).";
+    /// <summary>Rules listed; hosts and clusters list <see cref="ShownPlaces"/> each (they share a column).</summary>
+    public const int Shown = 8;
+    public const int ShownPlaces = 5;
+
+    /// <summary>How the score is computed, shown beside it.</summary>
+    public string Definition { get; init; } = ScoreDefinition;
+
+    public static TopView Build(ResultsDocument results, IReadOnlyList<GroupView> groups)
+    {
+        var o = results.Summary.ByOutcome;
+        var applicable = o.Pass + o.Fail + o.Error + o.Waived;
+        var score = applicable == 0 ? "n/a" : (Math.Floor(1000.0 * o.Pass / applicable) / 10).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+        var detail = string.Create(CultureInfo.InvariantCulture, $"{o.Pass} of {applicable} applicable checks pass");
+
+        var titles = results.Rules.ToDictionary(r => r.Id, r => r.Title, StringComparer.Ordinal);
+        var perRule = new Dictionary<string, (Severity Severity, HashSet<string> Entities, int Fail, int Error)>(StringComparer.Ordinal);
+        foreach (var v in results.Results)
+        {
+            if (v.Outcome is not (Outcome.Fail or Outcome.Error))
+            {
+                continue;
+            }
+            if (!perRule.TryGetValue(v.RuleId, out var r))
+            {
+                perRule[v.RuleId] = r = (v.Severity, new HashSet<string>(StringComparer.Ordinal), 0, 0);
+            }
+            r.Entities.Add(v.Entity);
+            perRule[v.RuleId] = (r.Severity < v.Severity ? r.Severity : v.Severity, r.Entities, r.Fail + (v.Outcome == Outcome.Fail ? 1 : 0), r.Error + (v.Outcome == Outcome.Error ? 1 : 0));
+        }
+        var rules = perRule.OrderByDescending(r => r.Value.Entities.Count).ThenBy(r => r.Value.Severity).ThenBy(r => r.Key, StringComparer.Ordinal).Take(Shown)
+            .Select(r => new TopRuleView(TextSanitizer.Name(r.Key), TextSanitizer.Display(titles.TryGetValue(r.Key, out var t) ? t : r.Key), r.Value.Severity.Name(), r.Value.Entities.Count, r.Value.Fail, r.Value.Error)).ToList();
+
+        var hosts = groups.Where(g => g.Kind == "host").ToList();
+        var worstHosts = hosts.Where(g => g.HasProblems).Order(GroupView.WorstFirst).Take(ShownPlaces).ToList();
+
+        var clusters = new List<TopClusterView>();
+        foreach (var c in groups.Where(g => g.Cluster.Length > 0).GroupBy(g => g.Cluster, StringComparer.Ordinal))
+        {
+            var own = c.FirstOrDefault(g => g.Kind == "cluster");
+            var bad = new int[Enum.GetValues<Severity>().Length];
+            foreach (var g in c)
+            {
+                for (var i = 0; i < Math.Min(bad.Length, g.BadBySeverity.Count); i++)
+                {
+                    bad[i] += g.BadBySeverity[i];
+                }
+            }
+            var view = new GroupView(own?.Index ?? -1, c.Key, "cluster", c.Sum(g => g.Fail), c.Sum(g => g.Error), 0, 0, 0, 0, []) { BadBySeverity = bad };
+            if (view.HasProblems)
+            {
+                clusters.Add(new TopClusterView(c.Key, c.Count(g => g.Kind == "host"), view.Fail, view.Error,
+                    string.Join(", ", bad.Select((n, i) => (n, i)).Where(x => x.n > 0).Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.n} {((Severity)x.i).Name()}"))), view.Index)
+                { Order = view });
+            }
+        }
+        var worstClusters = clusters.OrderBy(c => c.Order, GroupView.WorstFirst).ThenBy(c => c.Name, StringComparer.Ordinal).Take(ShownPlaces).ToList();
+        return new TopView(score, detail, rules, perRule.Count, worstHosts, hosts.Count(g => g.HasProblems), hosts.Count, worstClusters);
+    }
+}
 
 /// <summary>One matrix cell: the worst outcome of a group's checks in one rule family, as a word and a count (readable without colour).</summary>
 public sealed record CellView(string Family, string Outcome, string Word, int Count, string Detail);

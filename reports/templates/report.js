@@ -9,7 +9,7 @@
   var PAGE = 100;
   var rows = data.verdicts;           // [rule, group, outcome, severity, entity, message, expected, actual, waiver]
   var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references]
-  var state = { outcomes: {}, severity: "", family: -1, group: -1, text: "", onlyNew: false, sort: "default", dir: 1, page: 0, all: false };
+  var state = { outcomes: {}, severity: "", rule: "", family: -1, group: -1, text: "", onlyNew: false, sort: "default", dir: 1, page: 0, all: false };
   var current = [];
   var open = {};
 
@@ -21,11 +21,71 @@
     return e;
   }
 
+  // Text whose words never break inside (WHISKE|Y, hyperv-|ops): each word a span that moves to the next line whole
+  // (only a word longer than a line is broken), as text.
+  function words(text) {
+    var frag = document.createDocumentFragment();
+    String(text).split(/(\s+)/).forEach(function (w) {
+      if (w === "") { return; }
+      if (/^\s+$/.test(w)) { frag.appendChild(document.createTextNode(w)); return; }
+      frag.appendChild(el("span", "tok", w));
+    });
+    return frag;
+  }
+
+  // A reference as text, linked to its source where it names one: a KB number to Microsoft's support page, an https
+  // address as itself. Links load nothing until followed; the address is built from digits or checked to be https.
+  function reference(ref) {
+    var frag = document.createDocumentFragment();
+    var kb = /\bKB(\d{6,7})\b/.exec(ref);
+    var url = /^https:\/\/[^\s"<>]+$/.test(ref) ? ref : null;
+    var href = url || (kb ? "https://support.microsoft.com/help/" + kb[1] : null);
+    if (!href) { frag.appendChild(words(ref)); return frag; }
+    var a = el("a");
+    a.setAttribute("href", href);
+    a.setAttribute("rel", "noreferrer noopener");
+    a.appendChild(words(ref));
+    frag.appendChild(a);
+    return frag;
+  }
+
+  // The evidence pack, built for printing: every failing, erroring and waived finding (whatever the filters), severity
+  // first, each with its rule, expected and actual, remediation, waiver and references.
+  function evidencePack() {
+    var pack = $("evidence-pack");
+    pack.textContent = "";
+    var list = [];
+    for (var i = 0; i < rows.length; i++) { var o = OUT[rows[i][2]]; if (o === "fail" || o === "error" || o === "waived") { list.push(i); } }
+    list.sort(function (a, b) { return bySeverity(rows[a], rows[b]) || a - b; });
+    pack.appendChild(el("h2", null, "Evidence: " + list.length + " failing, erroring and waived checks"));
+    list.forEach(function (i) {
+      var r = rows[i];
+      var o = OUT[r[2]];
+      var item = el("div", "ev o-row-" + o);
+      var h = el("h3");
+      h.appendChild(el("span", "o-" + o, WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(el("span", "sev-" + r[3], r[3]));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(el("span", "nb", rules[r[0]][0]));
+      h.appendChild(document.createTextNode(" "));
+      h.appendChild(words(r[4]));
+      item.appendChild(h);
+      var msg = el("p", "msg");
+      msg.appendChild(words(r[5]));
+      item.appendChild(msg);
+      item.appendChild(detail(r));
+      pack.appendChild(item);
+    });
+    pack.hidden = false;
+  }
+
   function readFilters() {
     state.outcomes = {};
     var boxes = document.querySelectorAll("input[name=outcome]");
     for (var i = 0; i < boxes.length; i++) { if (boxes[i].checked) { state.outcomes[boxes[i].value] = true; } }
     state.severity = $("filter-severity").value;
+    state.rule = $("filter-rule").value;
     var fam = $("filter-family").value;
     state.family = fam === "" ? -1 : data.families.indexOf(fam);
     var g = $("filter-group").value;
@@ -38,6 +98,7 @@
     if (!state.outcomes[OUT[r[2]]]) { return false; }
     if (state.onlyNew && !r[9]) { return false; }
     if (state.severity && r[3] !== state.severity) { return false; }
+    if (state.rule && rules[r[0]][0] !== state.rule) { return false; }
     if (state.family >= 0 && rules[r[0]][2] !== state.family) { return false; }
     if (state.group >= 0 && r[1] !== state.group) { return false; }
     if (state.text) {
@@ -61,12 +122,16 @@
 
   function compare(a, b) {
     if (state.sort === "default") {
-      return (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) || (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) ||
-        cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+      return bySeverity(a, b);
     }
     var x = key(a, state.sort), y = key(b, state.sort);
     var c = typeof x === "number" ? x - y : cmp(x, y);
     return (c * state.dir) || cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+  }
+  // Default order: severity first (a high-severity error before an info failure), then fail, error, waived, pass, n/a.
+  function bySeverity(a, b) {
+    return (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) || (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) ||
+      cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
   }
   function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
 
@@ -85,7 +150,9 @@
     function item(label, value, cls) {
       if (value === null || value === undefined || value === "") { return; }
       dl.appendChild(el("dt", null, label));
-      dl.appendChild(el("dd", cls || null, value));
+      var dd = el("dd", cls || null);
+      dd.appendChild(words(value));
+      dl.appendChild(dd);
     }
     item("Rule", rule[0] + ": " + rule[1]);
     item("Scope", rule[4] + " \u2014 group " + data.groups[r[1]]);
@@ -93,7 +160,12 @@
     item("Expected", r[6], "evidence");
     item("Actual", r[7], "evidence");
     item("Remediation", r[10] || rule[6]);
-    if (rule[7] && rule[7].length) { item("References", rule[7].join("\n")); }
+    if (rule[7] && rule[7].length) {
+      dl.appendChild(el("dt", null, "References"));
+      var refs = el("dd", "refs");
+      rule[7].forEach(function (ref) { var line = el("div"); line.appendChild(reference(ref)); refs.appendChild(line); });
+      dl.appendChild(refs);
+    }
     var w = r[8];
     if (w) {
       item(w[4] ? "Waiver (expired, not applied)" : "Waiver",
@@ -112,8 +184,10 @@
     tr.appendChild(el("td", "o-" + o, (r[9] ? "NEW " : "") + WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
     if (r[9]) { tr.setAttribute("data-new", "true"); }
     tr.appendChild(el("td", "sev-" + r[3], r[3]));
-    tr.appendChild(el("td", null, rules[r[0]][0]));
-    tr.appendChild(el("td", null, r[4]));
+    tr.appendChild(el("td", "nb", rules[r[0]][0]));
+    var entity = el("td");
+    entity.appendChild(words(r[4]));
+    tr.appendChild(entity);
     tr.appendChild(el("td", null, r[5]));
     target.appendChild(tr);
     if (open[i]) { target.appendChild(detailRow(i)); }
@@ -166,16 +240,12 @@
     }
   }
 
-  function fillHost(details) {
-    var body = details.querySelector(".host-body");
-    if (body.firstChild) { return; }
-    var g = parseInt(details.getAttribute("data-group"), 10);
+  // One host's checks (every outcome, severity first), reached from the matrix or the worst-hosts list.
+  function showHost(g) {
     var list = [];
-    for (var i = 0; i < rows.length; i++) { if (rows[i][1] === g) { list.push(i); } }
-    list.sort(function (a, b) {
-      var x = rows[a], y = rows[b];
-      return (WORST[OUT[x[2]]] - WORST[OUT[y[2]]]) || (SEV.indexOf(x[3]) - SEV.indexOf(y[3])) || cmp(rules[x[0]][0], rules[y[0]][0]) || cmp(x[4], y[4]);
-    });
+    var counts = { fail: 0, error: 0, waived: 0, pass: 0, notApplicable: 0 };
+    for (var i = 0; i < rows.length; i++) { if (rows[i][1] === g) { list.push(i); counts[OUT[rows[i][2]]]++; } }
+    list.sort(function (a, b) { return bySeverity(rows[a], rows[b]) || a - b; });
     var table = el("table", "findings host-findings");
     var head = el("tr");
     ["Outcome", "Severity", "Rule", "Entity", "Finding"].forEach(function (t) { head.appendChild(el("th", null, t)); });
@@ -185,7 +255,46 @@
     var tbody = el("tbody");
     list.forEach(function (i) { row(i, tbody); });
     table.appendChild(tbody);
+    var body = $("host-detail-body");
+    body.textContent = "";
     body.appendChild(table);
+    var section = $("host-detail");
+    section.setAttribute("data-group", String(g));
+    $("host-detail-title").textContent = data.groups[g];
+    $("host-detail-status").textContent = list.length + " checks: " + counts.fail + " fail, " + counts.error + " error, " + counts.waived +
+      " waived, " + counts.pass + " pass, " + counts.notApplicable + " n/a. Select a finding for its evidence.";
+    section.hidden = false;
+    section.scrollIntoView();
+  }
+
+  // The matrix: failing rows only by default, by cluster, sorted worst first (as rendered), by failures, errors or name.
+  function applyMatrix() {
+    var failing = $("matrix-failing").checked;
+    var cluster = $("matrix-cluster").value;
+    var sort = $("matrix-sort").value;
+    var body = document.querySelector("#matrix tbody");
+    var trs = Array.prototype.slice.call(body.rows);
+    var shown = 0;
+    trs.forEach(function (tr) {
+      var bad = +tr.getAttribute("data-fail") + +tr.getAttribute("data-error") > 0;
+      var hide = (failing && !bad) || (cluster !== "" && tr.getAttribute("data-cluster") !== cluster);
+      tr.hidden = hide;
+      if (!hide) { shown++; }
+    });
+    function n(tr, a) { return +tr.getAttribute(a); }
+    trs.sort(function (a, b) {
+      var ga = n(a, "data-group"), gb = n(b, "data-group");
+      if (sort === "fail") { return (n(b, "data-fail") - n(a, "data-fail")) || ga - gb; }
+      if (sort === "error") { return (n(b, "data-error") - n(a, "data-error")) || ga - gb; }
+      if (sort === "name") { return ga - gb; }
+      return +a.getAttribute("data-order") - +b.getAttribute("data-order");
+    });
+    var frag = document.createDocumentFragment();
+    trs.forEach(function (tr) { frag.appendChild(tr); });
+    body.appendChild(frag);
+    var status = $("matrix-status");
+    status.setAttribute("data-shown", String(shown));
+    status.textContent = shown + " of " + trs.length + " rows shown";
   }
 
   document.addEventListener("click", function (ev) {
@@ -199,6 +308,23 @@
       for (var i = 0; i < boxes.length; i++) { boxes[i].checked = true; }
       apply();
       $("findings-section").scrollIntoView();
+      return;
+    }
+    var host = t.closest(".host-btn");
+    if (host) { showHost(parseInt(host.getAttribute("data-group"), 10)); return; }
+    var ruleBtn = t.closest(".rule-btn");
+    if (ruleBtn) {
+      $("filters").reset();
+      $("filter-rule").value = ruleBtn.getAttribute("data-rule");
+      apply();
+      $("findings-section").scrollIntoView();
+      return;
+    }
+    var clusterBtn = t.closest(".cluster-btn");
+    if (clusterBtn) {
+      $("matrix-cluster").value = clusterBtn.getAttribute("data-cluster");
+      applyMatrix();
+      $("matrix-section").scrollIntoView();
       return;
     }
     var sort = t.closest("#findings thead button");
@@ -232,13 +358,24 @@
   });
   $("page-prev").addEventListener("click", function () { if (state.page > 0) { state.page--; draw(); } });
   $("page-next").addEventListener("click", function () { state.page++; draw(); });
-  var hosts = document.querySelectorAll("details.host");
-  for (var d = 0; d < hosts.length; d++) {
-    hosts[d].addEventListener("toggle", function (ev) { if (ev.target.open) { fillHost(ev.target); } });
-  }
-  // Printing shows every matching finding, not just the current page.
-  window.addEventListener("beforeprint", function () { state.all = true; draw(); });
-  window.addEventListener("afterprint", function () { state.all = false; draw(); });
+  $("matrix-controls").addEventListener("change", applyMatrix);
+  $("matrix-controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
+  var matrixRows = document.querySelectorAll("#matrix tbody tr");
+  for (var m = 0; m < matrixRows.length; m++) { matrixRows[m].setAttribute("data-order", String(m)); }
+  $("matrix-status").textContent = document.querySelectorAll("#matrix tbody tr:not([hidden])").length + " of " + matrixRows.length + " rows shown";
+  // Printing: every collapsed section opened, and the evidence pack in place of the interactive table.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
+    opened.forEach(function (d) { d.open = true; });
+    evidencePack();
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+    $("evidence-pack").hidden = true;
+    $("evidence-pack").textContent = "";
+  });
   apply();
   // Milliseconds from navigation start to a usable page (HTML parsed, data read, first page of findings drawn).
   document.documentElement.setAttribute("data-ready-ms", String(Math.round(performance.now())));

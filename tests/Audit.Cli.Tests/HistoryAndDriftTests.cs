@@ -114,6 +114,52 @@ public class HistoryAndDriftTests
     }
 
     [Fact]
+    public void Diff_tells_fixed_checks_from_checks_whose_entity_is_gone_and_wraps_long_lists_by_host()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(ExitCodes.Failed, CliRunner.Run("run", "--out", dir.Path, "--format", "json").ExitCode);
+        var now = Read(dir.File("results.json"));
+        var passing = now.Results.First(v => v.Outcome == Outcome.Pass && v.Scope == Scope.Host);
+        var template = now.Results.First(v => v.RuleId == "DISK-001" && v.Outcome == Outcome.Fail);
+        // Last night: one check failed that passes now (fixed), and 60 VMs of ZULU failed DISK-001 that are gone now.
+        var gone = Enumerable.Range(0, 60).Select(i => template with { Entity = $"ZULU/GONE-{i:D2}", Message = $"ZULU/GONE-{i:D2} has a dynamic VHD" });
+        var before = now.Results.Select(v => v == passing ? v with { Outcome = Outcome.Fail } : v).Concat(gone).ToList();
+        var baseline = dir.File("baseline.json");
+        File.WriteAllText(baseline, JsonSerializer.Serialize(now with { Results = before, Summary = SummaryCalculator.Compute(before, now.Run.FailOn) }, AuditJson.Options));
+
+        var r = CliRunner.Run("diff", baseline, dir.File("results.json"));
+        Assert.Equal(ExitCodes.Compliant, r.ExitCode);
+        var lines = r.Out.TrimEnd('\n').Split('\n');
+        Assert.Contains("0 new failure(s), 0 failing again (waiver expired), 1 fixed, 60 no longer checked, ", lines[0], StringComparison.Ordinal);
+        Assert.Contains("VMs +0 -60", lines[0], StringComparison.Ordinal);
+        var fixedAt = Array.FindIndex(lines, l => l.StartsWith("Fixed (", StringComparison.Ordinal));
+        Assert.EndsWith("(1):", lines[fixedAt], StringComparison.Ordinal);
+        Assert.Equal($"  {passing.Severity.Name(),-8} {passing.RuleId} {passing.Entity}: now pass", lines[fixedAt + 1]);
+        Assert.Contains("No longer checked (60): failed in the baseline, not checked now; not known to be fixed:", lines);
+        Assert.Contains("  ZULU/GONE-07 (entity gone from this run): DISK-001", lines);
+        // 60 VM names on one host: grouped under the host, wrapped, no line longer than the width.
+        var vms = Array.IndexOf(lines, "VMs removed (60):");
+        Assert.True(vms > 0, r.Out);
+        Assert.StartsWith("  ZULU (60): GONE-00, GONE-01, ", lines[vms + 1], StringComparison.Ordinal);
+        Assert.StartsWith("    GONE-", lines[vms + 2], StringComparison.Ordinal);
+        Assert.All(lines.Where(l => l.StartsWith("  ZULU (", StringComparison.Ordinal) || l.StartsWith("    GONE-", StringComparison.Ordinal)), l => Assert.True(l.Length <= 100, l));
+        Assert.Equal(60, lines.Skip(vms + 1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).Sum(l => l.Split("GONE-").Length - 1));
+    }
+
+    [Fact]
+    public void Diff_given_a_snapshot_instead_of_results_says_AUD0005_and_what_the_file_is()
+    {
+        using var dir = new TempDir();
+        CliRunner.Run("run", "--out", dir.Path, "--format", "json");
+        var r = CliRunner.Run("diff", "samples/estate.snapshot.json", dir.File("results.json"));
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.StartsWith("samples/estate.snapshot.json(3,11): error AUD0005: not a results file of this version (kind 'Snapshot'", r.Err, StringComparison.Ordinal);
+        Assert.Contains("this is a snapshot; audit it with 'audit evaluate --snapshot FILE'", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("AUD0004", r.Err, StringComparison.Ordinal);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
     public void Diff_of_an_unreadable_file_exits_65_with_its_position()
     {
         using var dir = new TempDir();

@@ -122,7 +122,9 @@ public class JUnitRendererTests
                     f += 'Failure' in kinds
                     e += 'Error' in kinds
                     s += 'Skipped' in kinds
-            print(t, f, e, s, dup, len(list(xml)))
+            first = next(iter(xml))
+            props = {p.name: p.value for p in first.properties()}
+            print(t, f, e, s, dup, len(list(xml)), props['audit.totals.tests'], props['audit.totals.failures'])
             """;
         var py = Path.Combine(dir.Path, "read.py");
         File.WriteAllText(py, script);
@@ -130,7 +132,7 @@ public class JUnitRendererTests
         Assert.True(r.ExitCode == 0, r.Err);
         var o = results.Summary.ByOutcome;
         var groups = results.Results.Select(ReportGroups.Of).Distinct().Count();
-        Assert.Equal($"{results.Results.Count} {o.Fail} {o.Error} {o.NotApplicable + o.Waived} 0 {groups}", r.Out.Trim());
+        Assert.Equal($"{results.Results.Count} {o.Fail} {o.Error} {o.NotApplicable + o.Waived} 0 {groups} {results.Results.Count} {o.Fail}", r.Out.Trim());
     }
 
     [Fact]
@@ -160,6 +162,27 @@ public class JUnitRendererTests
         Assert.Contains("remediation:", fail.Value, StringComparison.Ordinal);
         var skipped = zulu.Elements("testcase").First(c => c.Element("skipped") is not null).Element("skipped")!;
         Assert.StartsWith("not applicable: ", (string)skipped.Attribute("message")!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_properties_and_totals_are_written_once_on_the_first_suite()
+    {
+        var results = TestResults.Hostile();
+        var doc = XDocument.Parse(JUnitRenderer.Render(results));
+        var suites = doc.Root!.Elements("testsuite").ToList();
+        string? Prop(XElement suite, string name) => (string?)suite.Element("properties")!.Elements("property").SingleOrDefault(p => (string)p.Attribute("name")! == name)?.Attribute("value");
+        var first = suites[0];
+        Assert.Equal(results.Run.Snapshot.Sha256, Prop(first, "audit.snapshot.sha256"));
+        var o = results.Summary.ByOutcome;
+        Assert.Equal([results.Results.Count, o.Fail, o.Error, o.NotApplicable + o.Waived],
+            new[] { "tests", "failures", "errors", "skipped" }.Select(k => int.Parse(Prop(first, "audit.totals." + k)!, System.Globalization.CultureInfo.InvariantCulture)));
+        // The totals agree with the sum over the suites, which is what consumers compute.
+        Assert.Equal(suites.Sum(s => (int)s.Attribute("tests")!), int.Parse(Prop(first, "audit.totals.tests")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(suites.Sum(s => (int)s.Attribute("skipped")!), int.Parse(Prop(first, "audit.totals.skipped")!, System.Globalization.CultureInfo.InvariantCulture));
+        // Every other suite states its own kind and nothing of the run.
+        Assert.All(suites.Skip(1), s => Assert.Equal(["audit.group.kind"], s.Element("properties")!.Elements("property").Select(p => (string)p.Attribute("name")!)));
+        Assert.Single(doc.Descendants("property"), p => (string)p.Attribute("name")! == "audit.toolVersion");
+        Assert.Empty(doc.Root.Attributes());
     }
 
     [Fact]

@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+using Audit.Core;
+using Audit.Rules;
+using Audit.Tests.Common;
+
+namespace Audit.Reports.Tests;
+
+/// <summary>
+/// The report printed to PDF by headless Chromium (--print-to-pdf, as an auditor's "save as PDF" would) and read back
+/// with pdftotext (Debian poppler-utils): the evidence of every failing, erroring and waived finding is on paper.
+/// </summary>
+public sealed partial class PrintToPdfTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Text with every run of white space (line and page breaks included) as one space.</summary>
+    private static string Flat(string? text) => Spaces().Replace(text ?? "", " ").Trim();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
+    private string PrintToText(ResultsDocument results)
+    {
+        var html = Path.Combine(_dir.Path, "report.html");
+        using (var w = new StreamWriter(html))
+        {
+            HtmlReportRenderer.Render(results, w);
+        }
+        var pdf = Path.Combine(_dir.Path, "report.pdf");
+        var profile = Path.Combine(_dir.Path, "chromium-profile");
+        var print = Tools.Run("/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
+            "--no-first-run", "--no-default-browser-check", "--disable-component-update", $"--user-data-dir={profile}", "--no-pdf-header-footer",
+            $"--print-to-pdf={pdf}", new Uri(html).AbsoluteUri);
+        Assert.True(File.Exists(pdf), $"chromium wrote no PDF (exit {print.ExitCode}): {print.Err}");
+        var text = Tools.Run("/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-");
+        Assert.True(text.ExitCode == 0, text.Err);
+        File.Copy(pdf, Path.Combine(RepoPaths.Artifacts, "report-sample.pdf"), overwrite: true);
+        return text.Out;
+    }
+
+    [Fact]
+    public void Every_failing_erroring_and_waived_finding_prints_with_its_evidence_and_every_page_says_what_it_is_evidence_of()
+    {
+        var catalog = RuleSetLoader.Load([RepoPaths.Rules]).Catalog!;
+        var waivers = WaiversLoader.Load(Path.Combine(RepoPaths.Samples, "waivers.json"), catalog.Infos, displayPath: "samples/waivers.json");
+        var results = WaiverApplier.Apply(TestResults.Sample, waivers, DateOnly.FromDateTime(TestResults.Clock.UtcDateTime), 14).Results;
+        Assert.Contains(results.Results, v => v.Outcome == Outcome.Waived);
+        var text = PrintToText(results);
+        var flat = Flat(text);
+
+        // A header on every page: verdict, snapshot hash, each rule set's hash prefix.
+        var pages = text.Split('\f').Where(p => p.Trim().Length > 0).ToList();
+        Assert.True(pages.Count > 1);
+        Assert.All(pages, p =>
+        {
+            var page = Flat(p);
+            Assert.Contains($"NONCOMPLIANT (exit 1) | snapshot 2026-11-24T02:00:00Z sha256 {results.Run.Snapshot.Sha256}", page, StringComparison.Ordinal);
+            Assert.All(results.Run.RuleSets, rs => Assert.Contains($"{rs.Id} {rs.Version} {rs.Sha256[..PrintHeader.RuleSetHashDigits]}", page, StringComparison.Ordinal));
+        });
+
+        var rules = results.Rules.ToDictionary(r => r.Id);
+        var bad = results.Results.Where(v => v.Outcome is Outcome.Fail or Outcome.Error or Outcome.Waived).ToList();
+        Assert.Contains($"Evidence: {bad.Count} failing, erroring and waived checks", flat, StringComparison.Ordinal);
+        foreach (var v in bad)
+        {
+            var what = $"{v.RuleId} {v.Entity}";
+            // Entity names print whole (no WHISKE|Y), with expected, actual and the remediation of each failing finding.
+            Assert.True(flat.Contains($"{v.RuleId} {Flat(v.Entity)}", StringComparison.Ordinal), what);
+            Assert.True(flat.Contains(Flat(v.Expected), StringComparison.Ordinal), $"{what}: expected {v.Expected}");
+            Assert.True(flat.Contains(Flat(v.Actual), StringComparison.Ordinal), $"{what}: actual {v.Actual}");
+            if (v.Outcome is Outcome.Fail or Outcome.Error)
+            {
+                Assert.True(flat.Contains(Flat(v.Remediation ?? rules[v.RuleId].Remediation), StringComparison.Ordinal), $"{what}: remediation");
+            }
+            if (v.Waiver is { } w)
+            {
+                Assert.True(flat.Contains(Flat(w.Justification), StringComparison.Ordinal), $"{what}: waiver");
+                // An owner's address is one word on paper (not hyperv-|ops@corp.exa|mple).
+                Assert.True(flat.Contains("owner: " + w.Owner, StringComparison.Ordinal), $"{what}: owner {w.Owner}");
+            }
+        }
+        // Collapsed sections print opened: parameters used.
+        Assert.Contains("Parameters used", flat, StringComparison.Ordinal);
+        Assert.Contains(results.Parameters.Keys.First(), flat, StringComparison.Ordinal);
+    }
+}
