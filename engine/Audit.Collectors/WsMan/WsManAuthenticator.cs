@@ -103,7 +103,7 @@ public abstract class WsManAuthenticator
                     ("the Kerberos ticket or password has expired", "renew the ticket (kinit) or change the password"),
                 NegotiateAuthenticationStatusCode.TargetUnknown =>
                     ($"the KDC knows no service principal {TargetName}", $"register it to the host's computer account (setspn -S {TargetName} HOST), and name the host as its SPN does (its DNS name, not an IP address)"),
-                _ => ("Kerberos failed", $"check that the KDC knows {TargetName} (setspn -Q {TargetName}; name the host by the DNS name its SPN uses, not an IP address), this machine's Kerberos configuration (krb5.conf: realm and KDC), and that clocks agree within 5 minutes"),
+                _ => ("Kerberos failed", $"renew an expired ticket (kinit; klist shows its end), check that the KDC knows {TargetName} (setspn -Q {TargetName}; name the host by the DNS name its SPN uses, not an IP address), this machine's krb5.conf (realm and KDC), and that clocks agree within 5 minutes"),
             };
             return new CimException(CimErrorCode.AuthenticationFailed, $"{what}: {why} ({status}, service principal {TargetName})") { Cause = status.ToString(), Fix = fix };
         }

@@ -22,11 +22,11 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
     /// GSSAPI reads these from the process's native environment (.NET's SetEnvironmentVariable does not reach it on
     /// Unix): this KDC's krb5.conf, the stand-in's keytab, an in-memory ticket cache. Only this test process's.
     /// </summary>
-    private void UseTestRealm()
+    private void UseTestRealm(string cache)
     {
         lock (EnvironmentGate)
         {
-            foreach (var (name, value) in new[] { ("KRB5_CONFIG", dc.Krb5Conf), ("KRB5_KTNAME", "FILE:" + dc.StandInKeytab), ("KRB5CCNAME", "MEMORY:audit-wsman-tests") })
+            foreach (var (name, value) in new[] { ("KRB5_CONFIG", dc.Krb5Conf), ("KRB5_KTNAME", "FILE:" + dc.StandInKeytab), ("KRB5CCNAME", cache) })
             {
                 Assert.Equal(0, NativeMethods.setenv(name, value, 1));
                 Environment.SetEnvironmentVariable(name, value);
@@ -45,7 +45,7 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
 
     private async Task<(HostFacts Host, WinRmStandIn StandIn)> CollectAsync(string host, string user, string password)
     {
-        UseTestRealm();
+        UseTestRealm("MEMORY:audit-wsman-tests");
         var (ca, server) = WinRmStandIn.Certificates();
         using var _ = ca;
         using var __ = server;
