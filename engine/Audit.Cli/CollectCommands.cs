@@ -15,7 +15,7 @@ namespace Audit.Cli;
 internal static class CollectCommands
 {
     public const string PlatformMessage =
-        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE', or reach hosts with a WinRM HTTPS listener from here with '--transport wsman --https --user USER --password-env NAME'.";
+        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE', or reach hosts with a WinRM HTTPS listener from here with '--transport wsman --https' (Kerberos: a ticket from kinit, or --user and --password-env).";
 
     public static IEnumerable<Command> All(CliContext ctx)
     {
@@ -158,7 +158,7 @@ internal sealed class CollectOptions
     {
         var o = new Option<string>("--transport")
         {
-            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS with Basic authentication in this version). Default mi.",
+            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic). Default mi.",
             HelpName = "mi|wsman",
             DefaultValueFactory = _ => "mi",
         };
