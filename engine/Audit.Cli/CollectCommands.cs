@@ -504,7 +504,20 @@ internal sealed class CollectRun(CliContext ctx)
             return null;
         }
         var path = ctx.Env.Resolve(s.Ca);
-        return File.Exists(path) ? path : throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, "CA file given with --ca not found", s.Ca));
+        if (!File.Exists(path))
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.FileNotFound, DiagnosticLevel.Error, "CA file given with --ca not found", s.Ca));
+        }
+        try
+        {
+            var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            roots.ImportFromPemFile(path);
+            return roots.Count > 0 ? path : throw new System.Security.Cryptography.CryptographicException("the file holds no PEM certificate");
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(new Diagnostic(DiagnosticCodes.InvalidInput, DiagnosticLevel.Error, $"CA file given with --ca cannot be used: {e.Message}", s.Ca));
+        }
     }
 
     /// <summary>Reads the hosts' password from the terminal without echo.</summary>

@@ -147,4 +147,15 @@ public sealed class PreflightRecordReplayCommandTests
         Assert.True(File.Exists(dir.File("live.json"))); // the snapshot itself is written as usual
         Assert.DoesNotContain(CollectCommandTests.Secret, r.Out + r.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_CA_file_that_holds_no_certificate_is_65_before_any_host_is_asked()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("ca.pem"), "not a certificate\n");
+        var r = Run(CollectCommandTests.Env(dir.Path), "collect", "--transport", "wsman", "--https", "--ca", "ca.pem", "--hosts", "hv1", "--out", "s.json");
+        Assert.Equal(ExitCodes.InvalidInput, r.ExitCode);
+        Assert.Contains("ca.pem: error AUD0006: CA file given with --ca cannot be used", r.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("s.json")));
+    }
 }
