@@ -590,7 +590,7 @@ internal sealed class CollectRun(CliContext ctx)
         };
     }
 
-    /// <summary>Hosts done / failed / in flight: one rewritten line on a terminal, one plain line per host otherwise (logs).</summary>
+    /// <summary>Hosts done / failed / in flight: one rewritten line when standard error is a terminal, one plain line per host otherwise (logs).</summary>
     private sealed class ProgressPrinter(CliContext ctx) : IProgress<CollectionProgress>
     {
         private readonly Lock _gate = new();
@@ -601,7 +601,7 @@ internal sealed class CollectRun(CliContext ctx)
             lock (_gate)
             {
                 var counts = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} done, {p.Failed} failed, {p.InFlight} in flight");
-                if (ctx.Env.IsTerminal)
+                if (ctx.Env.IsErrorTerminal)
                 {
                     ctx.Err.Write("\r" + CliContext.Sanitize($"collecting: {counts}   "));
                     _wroteLine = true;
