@@ -43,6 +43,8 @@ public sealed class AuditRunner(CliContext ctx)
         }
 
         var templatePath = CheckTemplate(ctx, s.Template);
+        using var progress = new ProgressLine(ctx);
+        progress.Set("loading the snapshot and rule sets");
         var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
         using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
         var parameterFile = nightly.LoadParameterFile();
@@ -61,6 +63,7 @@ public sealed class AuditRunner(CliContext ctx)
         var rules = compiling.GetAwaiter().GetResult();
         var diagnostics = new List<Diagnostic>(rules.Diagnostics);
         diagnostics.AddRange(snapshotDiagnostics);
+        progress.Clear();
         if (rules.Catalog is null || snapshot is null)
         {
             ctx.PrintDiagnostics(diagnostics);
@@ -69,6 +72,8 @@ public sealed class AuditRunner(CliContext ctx)
         ctx.PrintDiagnostics(diagnostics);
         var waivers = nightly.LoadWaivers(rules.Catalog);
         var catalog = nightly.Select(rules.Catalog);
+
+        progress.Set("evaluating");
 
         var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
         {
@@ -79,11 +84,15 @@ public sealed class AuditRunner(CliContext ctx)
             Clock = ctx.Env.Clock,
             CheckTimeout = s.CheckTimeout,
             Cancel = ctx.Cancel,
+            Progress = progress.Checks,
         });
+        progress.Clear();
         results = nightly.AfterEvaluation(results, waivers, catalog);
 
         ctx.Cancel.ThrowIfCancellationRequested();
+        progress.Set("writing the reports");
         var written = OutputWriter.Write(results, s.Formats, outDir, templatePath, ctx.Cancel);
+        progress.Dispose();
         OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
         nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
         return results.Summary.ExitCode;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Audit.Core;
 
 namespace Audit.Cli;
@@ -39,12 +40,22 @@ public static class CliApp
         if (parsed.Errors.Count > 0)
         {
             var secrets = SecretsIn(args);
+            var unmatched = parsed.UnmatchedTokens;
             foreach (var error in parsed.Errors)
             {
-                stderr.WriteLine($"audit: error: {CliContext.Sanitize(Redact(error.Message, secrets))}");
+                // "Unrecognized command or argument 'X'.": the nearest option or command name, if one is close.
+                var hint = unmatched.FirstOrDefault(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)) is { } token
+                    && Suggestions.For(parsed.CommandResult.Command, token) is { } suggestion
+                    ? $" Did you mean '{suggestion}'?"
+                    : "";
+                stderr.WriteLine($"audit: error: {CliContext.Sanitize(Redact(error.Message, secrets))}{hint}");
             }
             stderr.WriteLine("Run 'audit --help' (or 'audit <command> --help') for usage.");
             return ExitCodes.Usage;
+        }
+        if (parsed.Action is HelpAction help)
+        {
+            return WriteHelp(parsed, help, stdout, stderr, env.HelpWidth);
         }
         try
         {
@@ -90,13 +101,24 @@ public static class CliApp
         }
     }
 
+    /// <summary>The library's help, wrapped at <paramref name="width"/>, with the options of the commands that have many in titled groups.</summary>
+    private static int WriteHelp(ParseResult parsed, HelpAction help, TextWriter stdout, TextWriter stderr, int width)
+    {
+        help.MaxWidth = width;
+        using var text = new StringWriter();
+        var code = parsed.Invoke(new InvocationConfiguration { Output = text, Error = stderr, EnableDefaultExceptionHandler = false });
+        var written = HelpLayout.Regroup(parsed.CommandResult.Command, HelpLayout.NameTool(text.ToString(), parsed.RootCommandResult.Command.Name));
+        // The library leaves a space at the end of wrapped lines.
+        stdout.Write(string.Join(Environment.NewLine, written.Split(Environment.NewLine).Select(l => l.TrimEnd())));
+        return code;
+    }
+
     /// <summary>The command tree with its actions bound to <paramref name="context"/>.</summary>
     internal static RootCommand BuildRoot(CliContext context)
     {
         var root = new RootCommand($"""
             audit: compliance audit of Windows Server / Hyper-V estates.
-            Collect host and directory facts into a snapshot, evaluate a declarative rule set against it, and write
-            an HTML report (auditors), JUnit XML (CI gates), results.json (history, re-rendering) and a console summary.
+            Collect host and directory facts into a snapshot, evaluate a declarative rule set against it, and write an HTML report (auditors), JUnit XML (CI gates), results.json (history, re-rendering) and a console summary.
             Run 'audit run' with no arguments to audit the bundled sample estate.
 
             {ExitCodeHelp}

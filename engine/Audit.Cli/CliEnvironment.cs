@@ -8,7 +8,14 @@ public sealed record CliEnvironment
     public string CurrentDirectory { get; init; } = Directory.GetCurrentDirectory();
     /// <summary>Colour on the console: off when NO_COLOR is set or output is redirected.</summary>
     public bool Color { get; init; }
+    /// <summary>Standard output is a terminal.</summary>
     public bool IsTerminal { get; init; }
+    /// <summary>Standard error is a terminal: only then is progress shown (a line rewritten in place with \r), never in pipes or logs.</summary>
+    public bool IsErrorTerminal { get; init; }
+    /// <summary>How long work runs before progress is shown at all (quick runs print none).</summary>
+    public TimeSpan ProgressAfter { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Width help is wrapped to: the terminal's, or no wrapping when redirected; fixed in tests so help output is deterministic.</summary>
+    public int HelpWidth { get; init; } = 120;
     public Func<string, string?> GetVariable { get; init; } = _ => null;
     /// <summary>Wall clock; SOURCE_DATE_EPOCH pins it for reproducible output.</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
@@ -24,9 +31,23 @@ public sealed record CliEnvironment
         {
             Color = terminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")),
             IsTerminal = terminal,
+            IsErrorTerminal = !Console.IsErrorRedirected,
+            HelpWidth = terminal ? TerminalWidth() : int.MaxValue,
             GetVariable = Environment.GetEnvironmentVariable,
             Clock = clock,
         };
+    }
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth is var w and >= 40 ? w : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
     }
 
     /// <summary>Whether live CIM collection can run here (MI needs Windows); replaceable in tests.</summary>

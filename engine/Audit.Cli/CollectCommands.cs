@@ -30,13 +30,12 @@ internal static class CollectCommands
             Every host requested appears in the snapshot, with a status per collector (ok, error with the CIM code, unsupported with the reason).
             --preflight only connects and reads one thing per namespace, and prints a table host x check with the fix for each failure.
             --record DIR keeps every raw answer per host (DIR/HOST.cim.json); --replay DIR plays such recordings through the same collectors, on any OS.
-            Exit codes: 0 everything collected (with --preflight: every host ready); 2 snapshot written but some collection failed or was cancelled
-            (Ctrl+C), or a host not ready; 64 usage error; 65 invalid hosts file or recording; 69 hosts requested on a platform where CIM cannot run;
-            74 the recording cannot be written (it would hold the password).
+            Exit codes: 0 everything collected (with --preflight: every host ready); 2 snapshot written but some collection failed or was cancelled (Ctrl+C), or a host not ready; 64 usage error; 65 invalid hosts file or recording; 69 hosts requested on a platform where CIM cannot run; 74 the recording cannot be written (it would hold the password).
             """);
         var o = new CollectOptions();
         o.AddTo(cmd, withOut: true);
         o.AddCollectOnly(cmd);
+        o.GroupInHelp(cmd, "Collection options");
         cmd.SetAction(r => new CollectRun(ctx).Run(o.Parse(r)));
         return cmd;
     }
@@ -129,14 +128,14 @@ internal sealed record CollectSettings
 /// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
 internal sealed class CollectOptions
 {
-    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "a,b,c" };
+    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "HOSTS" };
     public Option<string?> HostsFile { get; } = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
     public Option<bool> Local { get; } = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
-    public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time (default 16).", DefaultValueFactory = _ => 16 };
-    public Option<int> Timeout { get; } = new Option<int>("--timeout") { Description = "Seconds one host may take in total (default 300).", DefaultValueFactory = _ => 300 };
-    public Option<int> OpTimeout { get; } = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take (default 60); transient failures are retried once.", DefaultValueFactory = _ => 60 };
+    public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time.", HelpName = "N", DefaultValueFactory = _ => 16 };
+    public Option<int> Timeout { get; } = new Option<int>("--timeout") { Description = "Seconds one host may take in total.", HelpName = "SECONDS", DefaultValueFactory = _ => 300 };
+    public Option<int> OpTimeout { get; } = new Option<int>("--operation-timeout") { Description = "Seconds one CIM operation may take; transient failures are retried once.", HelpName = "SECONDS", DefaultValueFactory = _ => 60 };
     public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM), with packet privacy (encrypted) as PowerShell uses it." };
-    public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port (default 5985, or 5986 with --https).", HelpName = "PORT" };
+    public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port. [default: 5985, or 5986 with --https]", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
     public Option<string> Transport { get; } = CreateTransport();
     public Option<string> Auth { get; } = CreateAuth();
@@ -146,8 +145,8 @@ internal sealed class CollectOptions
     {
         var o = new Option<string>("--auth")
         {
-            Description = "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host). Default negotiate.",
-            HelpName = "negotiate|basic",
+            Description = "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host).",
+            HelpName = "AUTH",
             DefaultValueFactory = _ => "negotiate",
         };
         o.AcceptOnlyFromAmong("negotiate", "basic");
@@ -158,8 +157,8 @@ internal sealed class CollectOptions
     {
         var o = new Option<string>("--transport")
         {
-            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic). Default mi.",
-            HelpName = "mi|wsman",
+            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic).",
+            HelpName = "TRANSPORT",
             DefaultValueFactory = _ => "mi",
         };
         o.AcceptOnlyFromAmong("mi", "wsman");
@@ -168,15 +167,15 @@ internal sealed class CollectOptions
     public Option<bool> Preflight { get; } = new Option<bool>("--preflight") { Description = "Only check that each host can be collected: connect, read one thing per namespace, print a table with the fix for each failure. Exit 0 when every host is ready." };
     public Option<string?> Record { get; } = new Option<string?>("--record") { Description = "Also write every raw CIM answer per host into DIR (HOST.cim.json, schema cimrecording.v1); refused if the password would appear in it.", HelpName = "DIR" };
     public Option<string?> Replay { get; } = new Option<string?>("--replay") { Description = "Collect from recordings in DIR instead of hosts (any OS): the snapshot the recorded run would have written. Hosts: those recorded, or --hosts.", HelpName = "DIR" };
-    public Option<string?> User { get; } = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user (default: the current Windows identity).", HelpName = "USER" };
+    public Option<string?> User { get; } = new Option<string?>("--user") { Description = "Connect to hosts as DOMAIN\\user. [default: the current Windows identity]", HelpName = "USER" };
     public Option<string?> PasswordEnv { get; } = new Option<string?>("--password-env") { Description = "Name of the environment variable holding --user's password (otherwise prompted; never on the command line).", HelpName = "NAME" };
     public Option<string?> Directory { get; } = new Option<string?>("--directory") { Description = "Read computer accounts and delegation from Active Directory: ldap://host[:port] or ldaps://host[:port].", HelpName = "URI" };
-    public Option<string?> DirectoryBase { get; } = new Option<string?>("--directory-base") { Description = "Search base DN (default: the server's defaultNamingContext).", HelpName = "DN" };
-    public Option<string?> DirectoryUser { get; } = new Option<string?>("--directory-user") { Description = "Simple-bind user (user@domain, DOMAIN\\user or a DN); default: current Kerberos identity.", HelpName = "USER" };
+    public Option<string?> DirectoryBase { get; } = new Option<string?>("--directory-base") { Description = "Search base DN. [default: the server's defaultNamingContext]", HelpName = "DN" };
+    public Option<string?> DirectoryUser { get; } = new Option<string?>("--directory-user") { Description = "Simple-bind user (user@domain, DOMAIN\\user or a DN). [default: the current Kerberos identity]", HelpName = "USER" };
     public Option<string?> DirectoryPasswordEnv { get; } = new Option<string?>("--directory-password-env") { Description = "Name of the environment variable holding the bind password (otherwise prompted).", HelpName = "NAME" };
     public Option<string?> DirectoryCa { get; } = new Option<string?>("--directory-ca") { Description = "PEM file of the CA to trust (only it) for LDAPS / StartTLS.", HelpName = "FILE" };
     public Option<bool> DirectoryStartTls { get; } = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
-    public Option<string> Output { get; } = new Option<string>("--out") { Description = "Snapshot file to write (default: snapshot.json).", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
+    public Option<string> Output { get; } = new Option<string>("--out") { Description = "Snapshot file to write.", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
 
     public void AddTo(Command cmd, bool withOut)
     {
@@ -197,6 +196,16 @@ internal sealed class CollectOptions
         {
             cmd.Options.Add(o);
         }
+    }
+
+    /// <summary>Titled option groups in help: what to collect, how to reach hosts, time bounds, the directory, (collect) outputs.</summary>
+    public void GroupInHelp(Command cmd, string collectTitle)
+    {
+        HelpLayout.Group(cmd, collectTitle, Hosts, HostsFile, Local, Replay, Preflight);
+        HelpLayout.Group(cmd, "Host connection options", Transport, Dcom, Port, Https, Auth, Ca, User, PasswordEnv);
+        HelpLayout.Group(cmd, "Pace and time bound options", Parallel, Timeout, OpTimeout);
+        HelpLayout.Group(cmd, "Directory (LDAP) options", Directory, DirectoryBase, DirectoryUser, DirectoryPasswordEnv, DirectoryCa, DirectoryStartTls);
+        HelpLayout.Group(cmd, "Output options", Output, Record);
     }
 
     /// <summary>True when the command line asks for any collection (hosts, local machine or directory).</summary>
@@ -594,7 +603,7 @@ internal sealed class CollectRun(CliContext ctx)
         };
     }
 
-    /// <summary>Hosts done / failed / in flight: one rewritten line on a terminal, one plain line per host otherwise (logs).</summary>
+    /// <summary>Hosts done / failed / in flight: one rewritten line when standard error is a terminal, one plain line per host otherwise (logs).</summary>
     private sealed class ProgressPrinter(CliContext ctx) : IProgress<CollectionProgress>
     {
         private readonly Lock _gate = new();
@@ -605,7 +614,7 @@ internal sealed class CollectRun(CliContext ctx)
             lock (_gate)
             {
                 var counts = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} done, {p.Failed} failed, {p.InFlight} in flight");
-                if (ctx.Env.IsTerminal)
+                if (ctx.Env.IsErrorTerminal)
                 {
                     ctx.Err.Write("\r" + CliContext.Sanitize($"collecting: {counts}   "));
                     _wroteLine = true;

@@ -25,8 +25,8 @@ internal static class Commands
     {
         var cmd = new Command("report", "Re-render reports from a results.json written earlier (same HTML, JUnit and console output as the run that wrote it). Exit 0 once written, 65 if the results file is invalid.");
         var results = new Option<string>("--results") { Description = "results.json of an earlier run.", HelpName = "FILE", Required = true };
-        var format = new Option<string[]>("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated; default: all).", HelpName = "LIST" };
-        var output = new Option<string>("--out") { Description = "Output folder (default: out).", HelpName = "DIR", DefaultValueFactory = _ => "out" };
+        var format = new Option<string[]>("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated). [default: all]", HelpName = "LIST" };
+        var output = new Option<string>("--out") { Description = "Output folder.", HelpName = "DIR", DefaultValueFactory = _ => "out" };
         var template = new Option<string?>("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the one-line verdict." };
         var maxInput = MaxInputOption();
@@ -54,7 +54,7 @@ internal static class Commands
     private static Command RulesCommand(CliContext ctx)
     {
         var cmd = new Command("rules", "List the rules (id, severity, scope, title), or write the catalogue as Markdown, one page per rule, with --docs.");
-        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH" };
+        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
         var docs = new Option<string?>("--docs") { Description = "Write one Markdown page per rule (rationale, applicability, check, evidence, remediation, references) and an index into this folder.", HelpName = "DIR" };
         cmd.Options.Add(rules);
         cmd.Options.Add(docs);
@@ -65,15 +65,15 @@ internal static class Commands
     /// <summary>Options shared by run and evaluate.</summary>
     internal sealed class EvaluateOptions
     {
-        public Option<string?> Snapshot { get; } = new("--snapshot") { Description = "Snapshot file to audit (default for 'run': samples/estate.snapshot.json).", HelpName = "FILE" };
-        public Option<string[]> Rules { get; } = new("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH", AllowMultipleArgumentsPerToken = false };
-        public Option<string> Out { get; } = new("--out") { Description = "Output folder (default: out).", HelpName = "DIR", DefaultValueFactory = _ => "out" };
+        public Option<string?> Snapshot { get; } = new("--snapshot") { Description = "Snapshot file to audit.", HelpName = "FILE" };
+        public Option<string[]> Rules { get; } = new("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH", AllowMultipleArgumentsPerToken = false };
+        public Option<string> Out { get; } = new("--out") { Description = "Output folder.", HelpName = "DIR", DefaultValueFactory = _ => "out" };
         public Option<string> FailOn { get; } = new("--fail-on") { Description = "Lowest severity whose failure fails the run (exit 1): critical, high, medium, low, info.", HelpName = "SEVERITY", DefaultValueFactory = _ => "high" };
-        public Option<string[]> Format { get; } = new("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated; default: all).", HelpName = "LIST" };
+        public Option<string[]> Format { get; } = new("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated). [default: all]", HelpName = "LIST" };
         public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
-        public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
-        public Option<double> CheckTimeout { get; } = new("--check-timeout") { Description = "Seconds one check (a rule on one entity) may take before it is abandoned as an error verdict (default 30).", HelpName = "SECONDS", DefaultValueFactory = _ => 30 };
+        public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them.", HelpName = "MIB", DefaultValueFactory = _ => 1024 };
+        public Option<double> CheckTimeout { get; } = new("--check-timeout") { Description = "Seconds one check (a rule on one entity) may take before it is abandoned as an error verdict.", HelpName = "SECONDS", DefaultValueFactory = _ => 30 };
         public Option<string?> Template { get; } = new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
         public NightlyOptions Nightly { get; } = new();
 
@@ -97,10 +97,20 @@ internal static class Commands
         {
             o.Snapshot.Required = true;
         }
+        else
+        {
+            o.Snapshot.Description += " [default: samples/estate.snapshot.json]";
+        }
         o.AddTo(cmd);
         // 'run' chains collection and evaluation: with hosts, --local or --directory it collects into OUT/snapshot.json first.
         var collect = snapshotRequired ? null : new CollectOptions();
         collect?.AddTo(cmd, withOut: false);
+        HelpLayout.Group(cmd, "Input options", o.Snapshot, o.Rules, o.Param, o.Nightly.ParamsFile, o.MaxInputMb);
+        HelpLayout.Group(cmd, "Rule selection options", o.Nightly.Include, o.Nightly.Exclude, o.Nightly.MinSeverity);
+        HelpLayout.Group(cmd, "Verdict and waiver options", o.FailOn, o.Nightly.FailOnNew, o.CheckTimeout, o.Nightly.Waivers, o.Nightly.WaiverWarnDays);
+        HelpLayout.Group(cmd, "Output options", o.Out, o.Format, o.Template, o.Quiet);
+        HelpLayout.Group(cmd, "History and drift options", o.Nightly.History, o.Nightly.HistoryKeep, o.Nightly.HistoryWait, o.Nightly.Baseline);
+        collect?.GroupInHelp(cmd, "Collection options ('run' collects first)");
         cmd.SetAction(r =>
         {
             var settings = new RunSettings
@@ -142,7 +152,7 @@ internal static class Commands
     private static Command ValidateCommand(CliContext ctx)
     {
         var cmd = new Command("validate", "Check rule sets (schema, every expression, allow-list) and snapshots (schema) without evaluating anything. Exit 0 when clean, 65 with file(line,col) diagnostics otherwise.");
-        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable (default: rules/).", HelpName = "PATH" };
+        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
         var snapshots = new Option<string[]>("--snapshot") { Description = "Snapshot file to validate; repeatable.", HelpName = "FILE" };
         var param = new Option<string[]>("--param") { Description = "Parameter override to check: name=value; repeatable.", HelpName = "NAME=VALUE" };
         cmd.Options.Add(rules);
@@ -205,7 +215,7 @@ internal static class Commands
     }
 
     private static Option<long> MaxInputOption() =>
-        new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them (default 1024).", DefaultValueFactory = _ => 1024 };
+        new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them.", HelpName = "MIB", DefaultValueFactory = _ => 1024 };
 
     private static long ParseMaxInput(long mb) =>
         mb is > 0 and <= 1 << 20 ? mb * 1024 * 1024 : throw new UsageException($"--max-input-mb {mb} must be between 1 and {1 << 20}");

@@ -11,18 +11,15 @@ internal static class GenerateCommand
     public static Command Create(CliContext ctx)
     {
         var cmd = new Command("generate", """
-            Write a realistic synthetic estate snapshot: 2012 / 2012 R2 / 2016 / 2019 Hyper-V clusters and stand-alone hosts
-            (one in ten), guests from XP and 2003 to 2019, hotfix lists, delegation entries for every ordered pair of cluster
-            nodes, ScheduledDefrag tasks, VHD/VHDX disks, SMB, plus two domain controllers. A healthy estate passes every
-            shipped rule; --violation-rate makes that share of the entities each rule applies to violate it.
+            Write a realistic synthetic estate snapshot: 2012 / 2012 R2 / 2016 / 2019 Hyper-V clusters and stand-alone hosts (one in ten), guests from XP and 2003 to 2019, hotfix lists, delegation entries for every ordered pair of cluster nodes, ScheduledDefrag tasks, VHD/VHDX disks, SMB, plus two domain controllers. A healthy estate passes every shipped rule; --violation-rate makes that share of the entities each rule applies to violate it.
             The same options and seed give a byte-identical file.
             """);
         var hosts = new Option<int>("--hosts") { Description = "Number of Hyper-V hosts (two domain controllers are added).", Required = true, HelpName = "N" };
-        var vms = new Option<int>("--vms-per-host") { Description = "VMs on each Hyper-V host.", Required = true, HelpName = "M" };
-        var clusters = new Option<int?>("--clusters") { Description = "Failover clusters for the clustered hosts (default: one per 16 hosts).", HelpName = "K" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the pseudo-random choices (default 1).", DefaultValueFactory = _ => 1UL, HelpName = "S" };
-        var rate = new Option<double>("--violation-rate") { Description = "Share 0..1 of the entities each rule applies to that violate it (default 0.05).", DefaultValueFactory = _ => 0.05, HelpName = "R" };
-        var errorRate = new Option<double>("--error-rate") { Description = "Share 0..1 of Hyper-V hosts whose hotfix collection failed (error verdicts; default 0).", DefaultValueFactory = _ => 0.0, HelpName = "E" };
+        var vms = new Option<int>("--vms-per-host") { Description = "VMs on each Hyper-V host.", Required = true, HelpName = "N" };
+        var clusters = new Option<int?>("--clusters") { Description = "Failover clusters for the clustered hosts. [default: one per 16 hosts]", HelpName = "N" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the pseudo-random choices.", DefaultValueFactory = _ => 1UL, HelpName = "N" };
+        var rate = new Option<double>("--violation-rate") { Description = "Share 0..1 of the entities each rule applies to that violate it.", DefaultValueFactory = _ => 0.05, HelpName = "RATE" };
+        var errorRate = new Option<double>("--error-rate") { Description = "Share 0..1 of Hyper-V hosts whose hotfix collection failed (error verdicts).", DefaultValueFactory = _ => 0.0, HelpName = "RATE" };
         var output = new Option<string>("--out") { Description = "Snapshot file to write.", Required = true, HelpName = "FILE" };
         foreach (var o in new Option[] { hosts, vms, clusters, seed, rate, errorRate, output })
         {

@@ -20,7 +20,7 @@ public sealed record NightlySettings
 internal sealed class NightlyOptions
 {
     public Option<string?> Waivers { get; } = new("--waivers") { Description = "Waivers file (schema/waivers.v1.schema.json): accepted exceptions with owner, justification and expiry; a matching unexpired waiver turns a failure into 'waived'.", HelpName = "FILE" };
-    public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings (default 14).", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.WaiverApplier.DefaultWarnDays };
+    public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings.", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.WaiverApplier.DefaultWarnDays };
 
     public Option<string?> ParamsFile { get; } = new("--params") { Description = "JSON file of rule-set parameter values (name or ruleSetId.name -> value), checked against each parameter's type; --param wins over it.", HelpName = "FILE" };
     public Option<string[]> Include { get; } = new("--include") { Description = "Evaluate only rules matching: rule id, id prefix or family (HV, HV-LM), or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
@@ -28,9 +28,9 @@ internal sealed class NightlyOptions
     public Option<string?> MinSeverity { get; } = new("--min-severity") { Description = "Evaluate only rules at least this severe: critical, high, medium, low, info.", HelpName = "SEVERITY" };
 
     public Option<string?> History { get; } = new("--history") { Description = "Keep this run's results in this folder (named from the snapshot time, never overwritten) and compare with the latest run kept there.", HelpName = "DIR" };
-    public Option<int> HistoryKeep { get; } = new("--history-keep") { Description = "Keep only the newest N runs in --history (default 30).", HelpName = "N", DefaultValueFactory = _ => 30 };
-    public Option<int> HistoryWait { get; } = new("--history-wait") { Description = "Seconds to wait for another run holding --history before failing (default 60).", HelpName = "SECONDS", DefaultValueFactory = _ => 60 };
-    public Option<string?> Baseline { get; } = new("--baseline") { Description = "Previous results.json to compare with (default: the latest run in --history); adds a drift section.", HelpName = "FILE" };
+    public Option<int> HistoryKeep { get; } = new("--history-keep") { Description = "Keep only the newest N runs in --history.", HelpName = "N", DefaultValueFactory = _ => 30 };
+    public Option<int> HistoryWait { get; } = new("--history-wait") { Description = "Seconds to wait for another run holding --history before failing.", HelpName = "SECONDS", DefaultValueFactory = _ => 60 };
+    public Option<string?> Baseline { get; } = new("--baseline") { Description = "Previous results.json to compare with; adds a drift section. [default: the latest run in --history]", HelpName = "FILE" };
     public Option<bool> FailOnNew { get; } = new("--fail-on-new") { Description = "Exit code depends only on new failures since the baseline (1), or new errors (2); old debt does not fail the run." };
 
     public void AddTo(Command c)

@@ -24,6 +24,8 @@ public sealed record EvaluationOptions
     public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Stops the evaluation (Ctrl+C, SIGTERM): no further check starts, and Evaluate throws OperationCanceledException.</summary>
     public CancellationToken Cancel { get; init; }
+    /// <summary>Told (checks done, checks in all) about every 100 ms while checks run, and once when all are done; on the calling thread.</summary>
+    public Action<int, int>? Progress { get; init; }
 }
 
 /// <summary>Evaluates compiled rules against a snapshot: one verdict per (rule, entity), with evidence, fail-closed.</summary>
@@ -212,7 +214,9 @@ public static class Evaluator
                     StartWorker();
                 }
             }
+            options.Progress?.Invoke(Volatile.Read(ref filled), count);
         }
+        options.Progress?.Invoke(count, count);
         ticks = new long[rules.Count];
         foreach (var local in workerTicks)
         {
