@@ -137,8 +137,9 @@ public static class CliApp
 
     /// <summary>
     /// Values that look like secrets on the command line: what follows an option whose name speaks of a password,
-    /// secret, token or key (as the next argument or after '='). audit takes no secret on the command line; when one is
-    /// given by mistake, error messages must not repeat it.
+    /// secret, token, credential or key, misspelt too (--pasword, --pswd, --secrte, --tokn), as the next argument or
+    /// after '='. audit takes no secret on the command line; when one is given by mistake, error messages must not
+    /// repeat it.
     /// </summary>
     internal static IReadOnlyList<string> SecretsIn(string[] args)
     {
@@ -146,7 +147,7 @@ public static class CliApp
         for (var i = 0; i < args.Length; i++)
         {
             var a = args[i];
-            if (!a.StartsWith('-') || !System.Text.RegularExpressions.Regex.IsMatch(a, "pass|pwd|secret|token|key|credential", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            if (!a.StartsWith('-') || !System.Text.RegularExpressions.Regex.IsMatch(a, "pa?s+w|pw|secr|tok|cred|key", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
             {
                 continue;
             }

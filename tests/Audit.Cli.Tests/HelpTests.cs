@@ -121,6 +121,19 @@ public partial class HelpTests
     }
 
     [Theory]
+    [InlineData("--pasword-env=hunter2")]
+    [InlineData("--pswd", "hunter2")]
+    [InlineData("--secrte=hunter2")]
+    [InlineData("--tokn", "hunter2")]
+    [InlineData("--credentails=hunter2")]
+    public void Misspelt_secret_options_are_redacted_too(params string[] args)
+    {
+        var r = CliRunner.Run(["collect", .. args]);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.DoesNotContain("hunter2", r.Out + r.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--fial-on", "--fail-on", 1)]
     [InlineData("evalute", "evaluate", 1)]
     [InlineData("abc", "abc", 0)]
