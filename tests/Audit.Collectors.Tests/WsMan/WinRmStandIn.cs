@@ -330,3 +330,50 @@ public sealed class WinRmStandIn : IAsyncDisposable
         return (ca, server);
     }
 }
+
+/// <summary>
+/// A stand-in started for one test: its own private CA and server certificate, the CA written as ca.pem into a
+/// temporary folder of its own; all of it stopped and removed on dispose.
+/// </summary>
+public sealed class WinRmLab : IAsyncDisposable
+{
+    private readonly X509Certificate2 _ca;
+    private readonly X509Certificate2 _server;
+
+    private WinRmLab(X509Certificate2 ca, X509Certificate2 server, WinRmStandIn standIn)
+    {
+        _ca = ca;
+        _server = server;
+        StandIn = standIn;
+        File.WriteAllText(CaFile, ca.ExportCertificatePem());
+    }
+
+    public Audit.Tests.Common.TempDir Dir { get; } = new();
+    public string CaFile => Dir.File("ca.pem");
+    public WinRmStandIn StandIn { get; }
+    public int Port => StandIn.Port;
+
+    public static async Task<WinRmLab> StartAsync(CimRecordingDocument recording, string user, string password, bool acceptNegotiate = false, TimeSpan latency = default)
+    {
+        var (ca, server) = WinRmStandIn.Certificates();
+        var lab = new WinRmLab(ca, server, new WinRmStandIn(recording, user, password) { AcceptNegotiate = acceptNegotiate, Latency = latency });
+        try
+        {
+            await lab.StandIn.StartAsync(server);
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StandIn.DisposeAsync();
+        _server.Dispose();
+        _ca.Dispose();
+        Dir.Dispose();
+    }
+}

@@ -3,7 +3,6 @@ using Audit.Collectors.Tests.Cim;
 using Audit.Collectors.Tests.Directory;
 using Audit.Collectors.WsMan;
 using Audit.Core;
-using Audit.Tests.Common;
 
 namespace Audit.Collectors.Tests.WsMan;
 
@@ -43,30 +42,25 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
 #pragma warning restore CA2101, SYSLIB1054
     }
 
-    private async Task<(HostFacts Host, WinRmStandIn StandIn)> CollectAsync(string host, string user, string password)
+    private async Task<(HostFacts Host, WinRmLab Lab)> CollectAsync(string host, string user, string password)
     {
         UseTestRealm("MEMORY:audit-wsman-tests");
-        var (ca, server) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var dir = new TempDir();
-        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
-        var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid()) { AcceptNegotiate = true };
-        await standIn.StartAsync(server);
+        var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true);
         using var factory = new WsManCimSessionFactory();
         var options = new CollectionRunOptions
         {
-            Connection = new CimConnectionOptions { UseSsl = true, Port = standIn.Port, CaFile = dir.File("ca.pem"), User = user, Password = password, OperationTimeout = TimeSpan.FromSeconds(20) },
+            Connection = new CimConnectionOptions { UseSsl = true, Port = lab.Port, CaFile = lab.CaFile, User = user, Password = password, OperationTimeout = TimeSpan.FromSeconds(20) },
         };
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = host }], options);
-        return (result.Hosts[0], standIn);
+        return (result.Hosts[0], lab);
     }
 
     [Fact]
     public async Task A_Kerberos_ticket_from_the_KDC_collects_every_family()
     {
-        var (host, standIn) = await CollectAsync("localhost", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", dc.KerberosPassword);
-        await using var _ = standIn;
+        var (host, lab) = await CollectAsync("localhost", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", dc.KerberosPassword);
+        await using var _ = lab;
+        var standIn = lab.StandIn;
         Assert.All(host.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Message}\n{dc.SambaOutput()}"));
         Assert.Contains(standIn.Authenticated, n => n.StartsWith(SambaDcFixture.KerberosUser + "@", StringComparison.OrdinalIgnoreCase));
     }
@@ -74,8 +68,9 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
     [Fact]
     public async Task A_wrong_password_is_authentication_not_unreachable_and_nothing_reaches_the_host()
     {
-        var (host, standIn) = await CollectAsync("localhost", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", "not-the-password-1A!");
-        await using var _ = standIn;
+        var (host, lab) = await CollectAsync("localhost", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", "not-the-password-1A!");
+        await using var _ = lab;
+        var standIn = lab.StandIn;
         Assert.Equal(0, standIn.Requests);
         Assert.All(host.Collection, c =>
         {
@@ -88,8 +83,9 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
     public async Task A_name_without_a_service_principal_is_authentication_with_the_setspn_fix()
     {
         // 127.0.0.1 is in the certificate, but the KDC knows no HTTP/127.0.0.1.
-        var (host, standIn) = await CollectAsync("127.0.0.1", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", dc.KerberosPassword);
-        await using var _ = standIn;
+        var (host, lab) = await CollectAsync("127.0.0.1", $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", dc.KerberosPassword);
+        await using var _ = lab;
+        var standIn = lab.StandIn;
         Assert.Equal(0, standIn.Requests);
         var os = host.Collection[0];
         Assert.Equal((int)CimErrorCode.AuthenticationFailed, os.ErrorCode);

@@ -48,17 +48,11 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     [InlineData("server-without-hyperv")]
     public async Task Every_family_over_WS_Management_gives_what_the_replay_of_the_same_recording_gives(string recording)
     {
-        var (ca, server) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var dir = new TempDir();
-        var caFile = dir.File("ca.pem");
-        File.WriteAllText(caFile, ca.ExportCertificatePem());
-        await using var standIn = new WinRmStandIn(CimRecording.Load(recording), User, Password);
-        await standIn.StartAsync(server);
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load(recording), User, Password);
+        var standIn = lab.StandIn;
 
         using var factory = new WsManCimSessionFactory();
-        var options = new CollectionRunOptions { Connection = Connection(caFile, standIn.Port) };
+        var options = new CollectionRunOptions { Connection = Connection(lab.CaFile, lab.Port) };
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }], options);
         var overWsMan = result.Hosts[0];
         var expected = await ReplayAsync(recording);
@@ -75,13 +69,8 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public async Task Collect_over_wsman_from_the_command_line_then_evaluate_on_Linux()
     {
-        var (ca, server) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var dir = new TempDir();
-        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
-        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
-        await standIn.StartAsync(server);
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        var (dir, standIn) = (lab.Dir, lab.StandIn);
         var env = new CliEnvironment
         {
             CurrentDirectory = dir.Path,
@@ -114,16 +103,11 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public async Task A_wrong_password_is_authentication_with_a_fix_not_unreachable_and_is_tried_once()
     {
-        var (ca, server) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var dir = new TempDir();
-        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
-        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
-        await standIn.StartAsync(server);
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        var standIn = lab.StandIn;
         using var factory = new WsManCimSessionFactory();
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
-            new CollectionRunOptions { Connection = Connection(dir.File("ca.pem"), standIn.Port, password: "wrong") });
+            new CollectionRunOptions { Connection = Connection(lab.CaFile, lab.Port, password: "wrong") });
         Assert.Equal(1, standIn.Requests);
         Assert.All(result.Hosts[0].Collection, c =>
         {
@@ -136,19 +120,15 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public async Task A_certificate_from_another_CA_is_rejected_and_nothing_is_sent()
     {
-        var (ca, server) = WinRmStandIn.Certificates();
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), User, Password);
+        var standIn = lab.StandIn;
         var (otherCa, otherServer) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var ___ = otherCa;
-        using var ____ = otherServer;
-        using var dir = new TempDir();
-        File.WriteAllText(dir.File("other-ca.pem"), otherCa.ExportCertificatePem());
-        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password);
-        await standIn.StartAsync(server);
+        using var _ = otherCa;
+        using var __ = otherServer;
+        File.WriteAllText(lab.Dir.File("other-ca.pem"), otherCa.ExportCertificatePem());
         using var factory = new WsManCimSessionFactory();
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }],
-            new CollectionRunOptions { Connection = Connection(dir.File("other-ca.pem"), standIn.Port) });
+            new CollectionRunOptions { Connection = Connection(lab.Dir.File("other-ca.pem"), lab.Port) });
         Assert.Equal(0, standIn.Requests); // the password never left
         Assert.All(result.Hosts[0].Collection, c => Assert.Equal((int)CimErrorCode.CertificateRejected, c.ErrorCode));
     }
@@ -197,15 +177,10 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     public async Task Fan_out_measurement_256_hosts_16_way_over_WS_Management()
     {
         var latencyMs = int.TryParse(Environment.GetEnvironmentVariable("AUDIT_WSMAN_LATENCY_MS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var l) ? l : 20;
-        var (ca, server) = WinRmStandIn.Certificates();
-        using var _ = ca;
-        using var __ = server;
-        using var dir = new TempDir();
-        File.WriteAllText(dir.File("ca.pem"), ca.ExportCertificatePem());
-        await using var standIn = new WinRmStandIn(CimRecording.Load("hv2012-cluster-node"), User, Password) { Latency = TimeSpan.FromMilliseconds(latencyMs) };
-        await standIn.StartAsync(server);
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), User, Password, latency: TimeSpan.FromMilliseconds(latencyMs));
+        var standIn = lab.StandIn;
         using var factory = new WsManCimSessionFactory();
-        var options = new CollectionRunOptions { Parallel = 16, Connection = Connection(dir.File("ca.pem"), standIn.Port) };
+        var options = new CollectionRunOptions { Parallel = 16, Connection = Connection(lab.CaFile, lab.Port) };
         var runner = new CollectionRunner(factory);
         static List<InventoryHost> Hosts(int n) => [.. Enumerable.Range(0, n).Select(_ => new InventoryHost { Name = "localhost" })];
 
