@@ -51,9 +51,6 @@ public sealed class ReplayCimSessionFactory : ICimSessionFactory
         }
     }
 
-    /// <summary>Operations recorded but never asked for in replay ("HOST: what"), per host.</summary>
-    public IReadOnlyList<string> Unplayed => [.. _hosts.Values.SelectMany(h => h.Unplayed())];
-
     /// <summary>Reads every *.cim.json in <paramref name="folder"/>, each checked against schema/cimrecording.v1.schema.json.</summary>
     public static ReplayCimSessionFactory Load(string folder, string? displayFolder = null)
     {
@@ -169,14 +166,6 @@ public sealed class ReplayCimSessionFactory : ICimSessionFactory
                 _left.RemoveAt(i);
                 _played.Add(op);
                 return op;
-            }
-        }
-
-        public IEnumerable<string> Unplayed()
-        {
-            lock (_left)
-            {
-                return [.. _left.Select(o => $"{Recording.Host.Name}: {o.Op} {o.Namespace} {o.Query ?? o.Class ?? o.InstanceClass}{(o.Method is null ? "" : "." + o.Method)}".TrimEnd())];
             }
         }
 
