@@ -137,33 +137,13 @@ internal sealed class CollectOptions
     public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM), with packet privacy (encrypted) as PowerShell uses it." };
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port. [default: 5985, or 5986 with --https]", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
-    public Option<string> Transport { get; } = CreateTransport();
-    public Option<string> Auth { get; } = CreateAuth();
+    public Option<string> Transport { get; } = Choice("--transport", "TRANSPORT",
+        "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic).",
+        "mi", "wsman");
+    public Option<string> Auth { get; } = Choice("--auth", "AUTH",
+        "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host).",
+        "negotiate", "basic");
     public Option<string?> Ca { get; } = new Option<string?>("--ca") { Description = "PEM file of the CA to trust (only it) for the hosts' HTTPS certificates (--transport wsman).", HelpName = "FILE" };
-
-    private static Option<string> CreateAuth()
-    {
-        var o = new Option<string>("--auth")
-        {
-            Description = "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host).",
-            HelpName = "AUTH",
-            DefaultValueFactory = _ => "negotiate",
-        };
-        o.AcceptOnlyFromAmong("negotiate", "basic");
-        return o;
-    }
-
-    private static Option<string> CreateTransport()
-    {
-        var o = new Option<string>("--transport")
-        {
-            Description = "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic).",
-            HelpName = "TRANSPORT",
-            DefaultValueFactory = _ => "mi",
-        };
-        o.AcceptOnlyFromAmong("mi", "wsman");
-        return o;
-    }
     public Option<bool> Preflight { get; } = new Option<bool>("--preflight") { Description = "Only check that each host can be collected: connect, read one thing per namespace, print a table with the fix for each failure. Exit 0 when every host is ready." };
     public Option<string?> Record { get; } = new Option<string?>("--record") { Description = "Also write every raw CIM answer per host into DIR (HOST.cim.json, schema cimrecording.v1); refused if the password would appear in it.", HelpName = "DIR" };
     public Option<string?> Replay { get; } = new Option<string?>("--replay") { Description = "Collect from recordings in DIR instead of hosts (any OS): the snapshot the recorded run would have written. Hosts: those recorded, or --hosts.", HelpName = "DIR" };
@@ -176,6 +156,14 @@ internal sealed class CollectOptions
     public Option<string?> DirectoryCa { get; } = new Option<string?>("--directory-ca") { Description = "PEM file of the CA to trust (only it) for LDAPS / StartTLS.", HelpName = "FILE" };
     public Option<bool> DirectoryStartTls { get; } = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
     public Option<string> Output { get; } = new Option<string>("--out") { Description = "Snapshot file to write.", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
+
+    /// <summary>An option taking one of <paramref name="values"/>, the first being the default.</summary>
+    private static Option<string> Choice(string name, string helpName, string description, params string[] values)
+    {
+        var o = new Option<string>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => values[0] };
+        o.AcceptOnlyFromAmong(values);
+        return o;
+    }
 
     public void AddTo(Command cmd, bool withOut)
     {
