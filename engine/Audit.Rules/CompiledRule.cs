@@ -26,7 +26,7 @@ public sealed class LoadedRuleSet
 /// <summary>A named value computed before when/assert.</summary>
 internal sealed record CompiledLet(string Name, Type Type, Func<object[], object> Evaluate);
 
-/// <summary>A rule ready to evaluate: inputs, lets, RulesEngine workflows for when/assert, evidence delegates, dependencies.</summary>
+/// <summary>A rule ready to evaluate: inputs, lets, the compiled precondition/when/assert tests, evidence delegates, dependencies.</summary>
 public sealed class CompiledRule
 {
     public required RuleDefinition Definition { get; init; }
@@ -38,11 +38,9 @@ public sealed class CompiledRule
     /// <summary>Scope inputs then common inputs, in the order values are passed.</summary>
     internal IReadOnlyList<InputDeclaration> Inputs { get; init; } = [];
     internal IReadOnlyList<CompiledLet> Lets { get; init; } = [];
-    /// <summary>Precondition workflows in order, each with its notApplicable message.</summary>
-    internal IReadOnlyList<(string Workflow, string Otherwise)> PreconditionWorkflows { get; init; } = [];
-    internal string? WhenWorkflow { get; init; }
-    internal string AssertWorkflow { get; init; } = "";
-    /// <summary>The same expressions as the workflows above, compiled by RulesEngine's parser into delegates over the input (and let) values.</summary>
+    /// <summary>The rule's expressions, parsed by RulesEngine's <c>RuleExpressionParser</c>, checked by <see cref="ExpressionGuard"/>
+    /// and compiled once (<see cref="ExpressionCompiler"/>) into delegates over the input (and let) values: preconditions in order
+    /// (each with its <see cref="RuleDefinition.Preconditions"/> otherwise message), when, assert, expected and actual.</summary>
     internal IReadOnlyList<Func<object[], bool>> PreconditionTests { get; init; } = [];
     internal Func<object[], bool>? WhenTest { get; init; }
     internal Func<object[], bool> AssertTest { get; init; } = _ => false;
@@ -81,6 +79,6 @@ public sealed class CompiledRule
         MessageTemplate.Parse(Definition.Message, Lets),
         Definition.PassMessage is { } pass ? MessageTemplate.Parse(pass, Lets) : null,
         Definition.NotApplicableMessage is { } na ? MessageTemplate.Parse(na, Lets) : null,
-        .. PreconditionWorkflows.Select(p => MessageTemplate.Parse(p.Otherwise, Lets)),
+        .. Definition.Preconditions.Select(p => MessageTemplate.Parse(p.Otherwise, Lets)),
     ];
 }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Audit.Core;
-using RulesEngine.Models;
 
 namespace Audit.Rules;
 
@@ -88,36 +87,10 @@ public static class Evaluator
         };
     }
 
-    /// <summary>Forces RulesEngine to compile every workflow now (it compiles lazily), so compile cost and problems show at load.</summary>
-    internal static void WarmUp(RuleCatalog catalog)
-    {
-        foreach (var rule in catalog.Rules)
-        {
-            var typed = rule.Inputs.Select(i => RuleParameter.Create(i.Name, i.Type))
-                .Concat(rule.Lets.Select(l => RuleParameter.Create(l.Name, l.Type))).ToArray();
-            foreach (var (workflow, _) in rule.PreconditionWorkflows)
-            {
-                _ = Run(catalog.Engine, workflow, typed[..rule.Inputs.Count]);
-            }
-            if (rule.WhenWorkflow is not null)
-            {
-                _ = Run(catalog.Engine, rule.WhenWorkflow, typed[..rule.Inputs.Count]);
-            }
-            _ = Run(catalog.Engine, rule.AssertWorkflow, typed);
-        }
-    }
-
     /// <summary>Cluster name -> its nodes, grouped as cluster-scope rules group them (names case-insensitive, first spelling kept).</summary>
     private static SortedDictionary<string, IReadOnlyList<string>> ClusterNodes(Snapshot snapshot) =>
         new(snapshot.Hosts.Where(h => !string.IsNullOrWhiteSpace(h.Cluster)).GroupBy(h => h.Cluster!, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(h => h.Name).Order(StringComparer.OrdinalIgnoreCase)], StringComparer.Ordinal), StringComparer.Ordinal);
-
-    private static RuleResultTree Run(RulesEngine.RulesEngine engine, string workflow, RuleParameter[] parameters)
-    {
-        var pending = engine.ExecuteAllRulesAsync(workflow, parameters);
-        var list = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-        return list[0];
-    }
 
     /// <summary>
     /// Evaluates every (rule, entity) on worker threads taking one check at a time. A watchdog gives each check a time

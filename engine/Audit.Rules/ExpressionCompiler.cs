@@ -1,30 +1,26 @@
-using System.Linq.Dynamic.Core;
-using System.Linq.Dynamic.Core.Parser;
 using System.Linq.Expressions;
 using FastExpressionCompiler;
+using RulesEngine.ExpressionBuilders;
 using RulesEngine.Models;
 
 namespace Audit.Rules;
 
 /// <summary>
-/// Parses rule expressions as RulesEngine's RuleExpressionParser does (System.Linq.Dynamic.Core's ExpressionParser with
-/// RulesEngine's CustomTypeProvider over the same custom types and case sensitivity) and compiles the very tree that
-/// <see cref="ExpressionGuard"/> checked into a delegate wrapped as RulesEngine wraps it: one object[] argument whose
-/// element i is converted to parameter i's type, compiled with FastExpressionCompiler.
-/// The difference is cost: one parsing configuration (one scan of the loaded assemblies for custom types) serves the whole
-/// load, and each expression is parsed once instead of once to check and again to compile.
+/// The one compile path of rule expressions. Parsing is RulesEngine's own public API, <see cref="RuleExpressionParser.Parse"/>
+/// with the engine's <see cref="ReSettings"/> (its custom types and case sensitivity, over System.Linq.Dynamic.Core), so a rule
+/// means what it means in RulesEngine. The tree it returns is then checked by <see cref="ExpressionGuard"/>, rewritten by
+/// <see cref="EvaluationBudget"/>, and compiled here as RulesEngine's <c>RuleExpressionParser.Compile</c> wraps an expression
+/// (one object[] argument whose element i is converted to parameter i's type, FastExpressionCompiler as with
+/// <see cref="ReSettings.UseFastExpressionCompiler"/>). RulesEngine's Compile cannot be called instead: it parses the text
+/// again, so the delegate would not be the tree that was checked, and it has no place for the budget.
 /// </summary>
 internal sealed class ExpressionCompiler(ReSettings settings)
 {
-    private readonly ParsingConfig _config = new()
-    {
-        CustomTypeProvider = new RulesEngine.CustomTypeProvider(settings.CustomTypes),
-        IsCaseSensitive = settings.IsExpressionCaseSensitive,
-    };
+    private readonly RuleExpressionParser _parser = new(settings);
 
     /// <summary>Parses <paramref name="expression"/> over <paramref name="parameters"/>; <paramref name="returnType"/> null keeps its own type.</summary>
     public Expression Parse(string expression, ParameterExpression[] parameters, Type? returnType) =>
-        new ExpressionParser(parameters, expression, [], _config).Parse(returnType);
+        _parser.Parse(expression, parameters, returnType);
 
     /// <summary>A parsed body over <paramref name="parameters"/> as <c>Func&lt;object[], T&gt;</c>, within the evaluation budget
     /// (checked arithmetic, sized strings, counted enumeration: <see cref="EvaluationBudget"/>).</summary>

@@ -25,7 +25,7 @@ public sealed record RuleLoadResult(RuleCatalog? Catalog, IReadOnlyList<Diagnost
 
 /// <summary>
 /// Loads rule set files (or folders of them), validates them against schema/ruleset.v1.schema.json, checks every
-/// expression (syntax, unknown facts, allow-list, types) with positions, and compiles them onto one RulesEngine instance.
+/// expression (syntax, unknown facts, allow-list, types) with positions, and compiles each once: parsed by RulesEngine's RuleExpressionParser, checked by ExpressionGuard, compiled by ExpressionCompiler.
 /// Collects every diagnostic rather than stopping at the first.
 /// </summary>
 public static partial class RuleSetLoader
@@ -36,6 +36,8 @@ public static partial class RuleSetLoader
     {
         CustomTypes = [typeof(Fn), typeof(Version)],
         EnableExceptionAsErrorMessage = true,
+        // Without it, RuleExpressionParser.Parse turns a syntax error into a constant (false for a test): never fail open.
+        EnableExceptionAsErrorMessageForRuleExpressionParsing = true,
         EnableFormattedErrorMessage = false,
         IgnoreException = false,
         AutoRegisterInputType = false,
@@ -111,7 +113,6 @@ public static partial class RuleSetLoader
         var usedFileKeys = new HashSet<string>(StringComparer.Ordinal) { "$schema" };
         var sets = new List<LoadedRuleSet>();
         var rules = new List<CompiledRule>();
-        var workflows = new List<Workflow>();
         var parser = new ExpressionCompiler(Settings());
         foreach (var doc in docs)
         {
@@ -119,7 +120,7 @@ public static partial class RuleSetLoader
             sets.Add(set);
             for (var i = 0; i < doc.Value.Rules.Count; i++)
             {
-                var compiled = CompileRule(doc, set, i, parser, bag, workflows);
+                var compiled = CompileRule(doc, set, i, parser, bag);
                 if (compiled is not null)
                 {
                     rules.Add(compiled);
@@ -146,10 +147,7 @@ public static partial class RuleSetLoader
         {
             return new RuleLoadResult(null, bag.Sorted());
         }
-        var engine = new RulesEngine.RulesEngine([.. workflows], Settings());
-        var catalog = new RuleCatalog(sets, rules, engine);
-        Evaluator.WarmUp(catalog);
-        return new RuleLoadResult(catalog, bag.Sorted());
+        return new RuleLoadResult(new RuleCatalog(sets, rules), bag.Sorted());
     }
 
     private static void CheckDuplicates(IReadOnlyList<LoadedJson<RuleSetDocument>> docs, DiagnosticBag bag)
@@ -279,7 +277,7 @@ public static partial class RuleSetLoader
         };
     }
 
-    private static CompiledRule? CompileRule(LoadedJson<RuleSetDocument> doc, LoadedRuleSet set, int index, ExpressionCompiler parser, DiagnosticBag bag, List<Workflow> workflows)
+    private static CompiledRule? CompileRule(LoadedJson<RuleSetDocument> doc, LoadedRuleSet set, int index, ExpressionCompiler parser, DiagnosticBag bag)
     {
         var def = doc.Value.Rules[index];
         var at = $"rules[{index}]";
@@ -349,8 +347,7 @@ public static partial class RuleSetLoader
 
         // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
         collectInto = applicabilityDeps;
-        // Each expression is also compiled, exactly as checked, to a delegate (the same expression the RulesEngine workflows
-        // hold): evaluation calls it directly, without the engine's per-call workflow lookup and result tree.
+        // Each expression is compiled once, exactly as checked, to the delegate evaluation calls.
         var preconditionTests = new List<Func<object[], bool>>();
         Func<object[], bool>? whenTest = null;
         for (var i = 0; i < def.Preconditions.Count; i++)
@@ -422,22 +419,6 @@ public static partial class RuleSetLoader
             return null;
         }
 
-        var preconditionWorkflows = new List<(string, string)>();
-        for (var i = 0; i < def.Preconditions.Count; i++)
-        {
-            var name = $"{def.Id}:pre{i}";
-            workflows.Add(new Workflow { WorkflowName = name, Rules = [new Rule { RuleName = "pre", Expression = def.Preconditions[i].That, RuleExpressionType = RuleExpressionType.LambdaExpression }] });
-            preconditionWorkflows.Add((name, def.Preconditions[i].Otherwise));
-        }
-        string? whenWorkflow = null;
-        if (def.When is not null)
-        {
-            whenWorkflow = $"{def.Id}:when";
-            workflows.Add(new Workflow { WorkflowName = whenWorkflow, Rules = [new Rule { RuleName = "when", Expression = def.When, RuleExpressionType = RuleExpressionType.LambdaExpression }] });
-        }
-        var assertWorkflow = $"{def.Id}:assert";
-        workflows.Add(new Workflow { WorkflowName = assertWorkflow, Rules = [new Rule { RuleName = "assert", Expression = def.Assert, RuleExpressionType = RuleExpressionType.LambdaExpression }] });
-
         return new CompiledRule
         {
             Definition = def,
@@ -459,9 +440,6 @@ public static partial class RuleSetLoader
             },
             Inputs = inputs,
             Lets = lets,
-            PreconditionWorkflows = preconditionWorkflows,
-            WhenWorkflow = whenWorkflow,
-            AssertWorkflow = assertWorkflow,
             PreconditionTests = preconditionTests,
             WhenTest = whenTest,
             AssertTest = assertTest!,
