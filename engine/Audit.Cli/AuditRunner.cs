@@ -1,4 +1,5 @@
 using Audit.Core;
+using Audit.Pipeline;
 using Audit.Reports;
 using Audit.Rules;
 
@@ -10,7 +11,7 @@ public sealed record RunSettings
     public IReadOnlyList<string> Rules { get; init; } = [];
     public string Out { get; init; } = "out";
     public Severity FailOn { get; init; } = Severity.High;
-    public IReadOnlySet<string> Formats { get; init; } = new HashSet<string>(Commands.AllFormats, StringComparer.Ordinal);
+    public OutputFormats Formats { get; init; } = OutputFormats.All;
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
     public bool Quiet { get; init; }
     public long MaxInputBytes { get; init; } = LoadOptions.DefaultMaxBytes;
@@ -21,104 +22,101 @@ public sealed record RunSettings
     public NightlySettings Nightly { get; init; } = new();
 }
 
-/// <summary>The load -> evaluate -> render pipeline behind run, evaluate and validate.</summary>
+/// <summary>The commands behind run, evaluate, report, diff, validate and rules: each resolves its paths, calls the
+/// library (<see cref="AuditPipeline"/>, <see cref="ReportWriter"/>, ...) and prints.</summary>
 public sealed class AuditRunner(CliContext ctx)
 {
     public int Run(RunSettings s)
     {
-        var snapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot");
-        var rulePaths = s.Rules.Count > 0 ? s.Rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
         var outDir = ctx.Env.Resolve(s.Out);
-        var writeFiles = s.Formats.Any(f => f != "console");
-        if (writeFiles)
-        {
-            try
-            {
-                AtomicFile.EnsureWritableDirectory(outDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"cannot write to output folder '{s.Out}': {e.Message}");
-            }
-        }
-
+        EnsureOutputFolder(outDir, s.Formats, s.Out);
         var templatePath = CheckTemplate(ctx, s.Template);
         using var progress = new ProgressLine(ctx);
-        progress.Set("loading the snapshot and rule sets");
-        var load = new LoadOptions { MaxBytes = s.MaxInputBytes };
-        using var nightly = new NightlySteps(ctx, s.Nightly, load, Display);
-        var parameterFile = nightly.LoadParameterFile();
-        // Rules compile on one core while the snapshot loads on the other.
-        var compiling = Task.Run(() => RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = s.Parameters, Load = load, ParameterFile = parameterFile }));
-        LoadedJson<Snapshot>? snapshot = null;
-        IReadOnlyList<Diagnostic> snapshotDiagnostics = [];
-        try
+        var request = Request(s);
+        using var run = AuditPipeline.Run(request, new CliObserver(ctx, progress), ctx.Cancel);
+        if (run is null)
         {
-            snapshot = SnapshotLoader.Load(snapshotPath, load, Display(snapshotPath));
-        }
-        catch (InputException e)
-        {
-            snapshotDiagnostics = e.Diagnostics;
-        }
-        var rules = compiling.GetAwaiter().GetResult();
-        var diagnostics = new List<Diagnostic>(rules.Diagnostics);
-        diagnostics.AddRange(snapshotDiagnostics);
-        progress.Clear();
-        if (rules.Catalog is null || snapshot is null)
-        {
-            ctx.PrintDiagnostics(diagnostics);
             return ExitCodes.InvalidInput;
         }
-        ctx.PrintDiagnostics(diagnostics);
-        var waivers = nightly.LoadWaivers(rules.Catalog);
-        var catalog = nightly.Select(rules.Catalog);
-
-        progress.Set("evaluating");
-
-        var results = Evaluator.Evaluate(catalog, snapshot, new EvaluationOptions
-        {
-            FailOn = s.FailOn,
-            ToolVersion = ctx.Env.Build.Version,
-            ToolCommit = ctx.Env.Build.Commit,
-            SnapshotPath = Display(snapshotPath),
-            Clock = ctx.Env.Clock,
-            CheckTimeout = s.CheckTimeout,
-            Cancel = ctx.Cancel,
-            Progress = progress.Checks,
-        });
-        progress.Clear();
-        results = nightly.AfterEvaluation(results, waivers, catalog);
-
         ctx.Cancel.ThrowIfCancellationRequested();
         progress.Set("writing the reports");
-        var written = OutputWriter.Write(results, s.Formats, outDir, templatePath, ctx.Cancel);
+        var written = ReportWriter.Write(run.Results, s.Formats, outDir, templatePath, ctx.Cancel);
         progress.Dispose();
-        OutputWriter.PrintConsole(ctx, results, s.Formats.Contains("console"), s.Quiet, written, s.Out);
-        nightly.Finish(results, s.Formats.Contains("console") && !s.Quiet);
-        return results.Summary.ExitCode;
+        var console = s.Formats.HasFlag(OutputFormats.Console);
+        PrintConsole(run.Results, console, s.Quiet, written, s.Out);
+        if (run.KeepInHistory() is { } kept && console && !s.Quiet)
+        {
+            ctx.Out.WriteLine($"Kept in history as {Path.Combine(s.Nightly.History!, kept.Name)}{(kept.Pruned > 0 ? $" ({kept.Pruned} older run(s) removed, keeping {kept.Keep})" : "")}");
+        }
+        return run.Results.Summary.ExitCode;
+    }
+
+    private AuditRequest Request(RunSettings s)
+    {
+        var n = s.Nightly;
+        string? Optional(string? path) => path is null ? null : ctx.Env.Resolve(path);
+        return new AuditRequest
+        {
+            SnapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot"),
+            RulePaths = s.Rules.Count > 0 ? [.. s.Rules.Select(ctx.Env.Resolve)] : [DefaultPath("rules", "--rules")],
+            ParameterOverrides = s.Parameters,
+            ParametersFile = Optional(n.ParamsFile),
+            WaiversFile = Optional(n.Waivers),
+            WaiverWarnDays = n.WaiverWarnDays,
+            Selection = n.Selection,
+            BaselineFile = Optional(n.Baseline),
+            HistoryFolder = Optional(n.History),
+            HistoryFolderDisplay = n.History,
+            HistoryKeep = n.HistoryKeep,
+            HistoryWait = n.HistoryWait,
+            FailOn = s.FailOn,
+            GateOnNewFailures = n.FailOnNew,
+            CheckTimeout = s.CheckTimeout,
+            Load = new LoadOptions { MaxBytes = s.MaxInputBytes },
+            ToolVersion = ctx.Env.Build.Version,
+            ToolCommit = ctx.Env.Build.Commit,
+            Clock = ctx.Env.Clock,
+            Display = Display,
+        };
     }
 
     /// <summary>audit report: re-render reports from a results.json written earlier. Exit 0 once written (not the run's verdict).</summary>
-    public int Report(string resultsPath, IReadOnlySet<string> formats, string outRelative, string? template, bool quiet, long maxInputBytes = LoadOptions.DefaultMaxBytes)
+    public int Report(string resultsPath, OutputFormats formats, string outRelative, string? template, bool quiet, long maxInputBytes = LoadOptions.DefaultMaxBytes)
     {
         var path = ctx.Env.Resolve(resultsPath);
         var outDir = ctx.Env.Resolve(outRelative);
-        if (formats.Any(f => f != "console"))
-        {
-            try
-            {
-                AtomicFile.EnsureWritableDirectory(outDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"cannot write to output folder '{outRelative}': {e.Message}");
-            }
-        }
+        EnsureOutputFolder(outDir, formats, outRelative);
         var templatePath = CheckTemplate(ctx, template);
         var results = ResultsLoader.Load(path, new LoadOptions { MaxBytes = maxInputBytes }, resultsPath).Value;
-        var written = OutputWriter.Write(results, formats, outDir, templatePath, ctx.Cancel);
-        OutputWriter.PrintConsole(ctx, results, formats.Contains("console"), quiet, written, outRelative);
+        var written = ReportWriter.Write(results, formats, outDir, templatePath, ctx.Cancel);
+        PrintConsole(results, formats.HasFlag(OutputFormats.Console), quiet, written, outRelative);
         return ExitCodes.Compliant;
+    }
+
+    private static void EnsureOutputFolder(string outDir, OutputFormats formats, string spelled)
+    {
+        if ((formats & ~OutputFormats.Console) == OutputFormats.None)
+        {
+            return;
+        }
+        try
+        {
+            AtomicFile.EnsureWritableDirectory(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write to output folder '{spelled}': {e.Message}");
+        }
+    }
+
+    private void PrintConsole(ResultsDocument results, bool console, bool quiet, IReadOnlyList<string> written, string outDir)
+    {
+        ConsoleRenderer.Render(results, ctx.Out, new ConsoleOptions { Color = ctx.Env.Color, Quiet = quiet || !console });
+        if (console && !quiet && written.Count > 0)
+        {
+            ctx.Out.WriteLine();
+            ctx.Out.WriteLine(CliContext.Sanitize($"Wrote {string.Join(", ", written.Select(w => Path.Combine(outDir, w)))}"));
+        }
     }
 
     /// <summary>Resolves and parses a --template file up front (exit 64 if missing, 65 with its position if it does not parse).</summary>
@@ -166,46 +164,29 @@ public sealed class AuditRunner(CliContext ctx)
 
     public int Validate(IReadOnlyList<string> rules, IReadOnlyList<string> snapshots, IReadOnlyDictionary<string, string> parameters, NightlySettings? nightlySettings = null)
     {
-        var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
-        using var nightly = new NightlySteps(ctx, nightlySettings ?? new NightlySettings(), LoadOptions.Default, Display);
-        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { ParameterOverrides = parameters, ParameterFile = nightly.LoadParameterFile() });
-        var diagnostics = new List<Diagnostic>(result.Diagnostics);
-        if (result.Catalog is not null)
+        var n = nightlySettings ?? new NightlySettings();
+        var check = AuditPipeline.Validate(new ValidationRequest
         {
-            try
-            {
-                nightly.LoadWaivers(result.Catalog);
-            }
-            catch (InputException e)
-            {
-                diagnostics.AddRange(e.Diagnostics);
-            }
-        }
-        foreach (var snap in snapshots)
-        {
-            try
-            {
-                SnapshotLoader.Load(ctx.Env.Resolve(snap), displayPath: snap);
-            }
-            catch (InputException e)
-            {
-                diagnostics.AddRange(e.Diagnostics);
-            }
-        }
-        ctx.PrintDiagnostics(diagnostics);
-        if (diagnostics.Exists(d => d.Level == DiagnosticLevel.Error))
+            RulePaths = rules.Count > 0 ? [.. rules.Select(ctx.Env.Resolve)] : [DefaultPath("rules", "--rules")],
+            ParameterOverrides = parameters,
+            ParametersFile = n.ParamsFile is null ? null : ctx.Env.Resolve(n.ParamsFile),
+            WaiversFile = n.Waivers is null ? null : ctx.Env.Resolve(n.Waivers),
+            Snapshots = [.. snapshots.Select(p => (ctx.Env.Resolve(p), p))],
+            Display = Display,
+        });
+        ctx.PrintDiagnostics(check.Diagnostics);
+        if (check.Catalog is null)
         {
             return ExitCodes.InvalidInput;
         }
-        var sets = result.Catalog!.RuleSets;
-        ctx.Out.WriteLine($"OK: {sets.Count} rule set(s), {result.Catalog.Rules.Count} rule(s) compiled{(snapshots.Count > 0 ? $", {snapshots.Count} snapshot(s) valid" : "")}.");
+        ctx.Out.WriteLine($"OK: {check.Catalog.RuleSets.Count} rule set(s), {check.Catalog.Rules.Count} rule(s) compiled{(snapshots.Count > 0 ? $", {snapshots.Count} snapshot(s) valid" : "")}.");
         return ExitCodes.Compliant;
     }
 
     public int Rules(IReadOnlyList<string> rules, string? docs)
     {
         var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
-        var result = RuleSetLoader.Load(rulePaths);
+        var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = Display });
         ctx.PrintDiagnostics(result.Diagnostics);
         if (result.Catalog is null)
         {

@@ -7,19 +7,15 @@ namespace Audit.Cli;
 /// <summary>The `audit` command tree. Each command is a thin layer over the libraries; everything is testable in-process.</summary>
 public static class CliApp
 {
-    public const string ExitCodeHelp = """
-        Exit codes:
-          0   compliant: no failing check at or above --fail-on, no error
-          1   at least one failing check at or above --fail-on severity
-          2   no such failure, but at least one check could not be evaluated (audit incomplete)
-          64  usage error (bad option, unwritable output folder)
-          65  invalid input file (JSON, schema or rule expression errors, printed as file(line,col): error AUDnnnn: message)
-          69  live collection is not available on this platform (CIM needs Windows)
-          70  internal error (a bug: please report it)
-          74  an output could not be written (disk full, read-only, permission, history folder): the previous outputs stay
-          130 stopped by Ctrl+C, 143 by SIGTERM: previous outputs left as they were, temporary files removed
-          Waived checks never count. With --fail-on-new, 1 and 2 count only failures and errors new since the baseline.
-        """;
+    /// <summary>The exit-code section of the root help, from <see cref="ExitCodes.Table"/>.</summary>
+    public static readonly string ExitCodeHelp = string.Join("\n",
+        ExitCodes.Table.Select(e => $"  {e.Codes[0],-3} {e.Help}")
+            .Prepend("Exit codes:")
+            .Append("  Waived checks never count. With --fail-on-new, 1 and 2 count only failures and errors new since the baseline."));
+
+    /// <summary>"0 compliant, 1 ..., 69 ...": the one-line summary of <paramref name="codes"/> in <see cref="ExitCodes.Table"/> order.</summary>
+    public static string ExitCodeSummary(params int[] codes) =>
+        string.Join(", ", ExitCodes.Table.Where(e => codes.Contains(e.Codes[0])).Select(e => $"{e.Codes[0]} {e.Name}"));
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CliEnvironment? env = null, CancellationToken cancel = default)
     {
@@ -61,7 +57,7 @@ public static class CliApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or Audit.Pipeline.AuditRequestException)
         {
             stderr.WriteLine($"audit: error: {e.Message}");
             return ExitCodes.Usage;

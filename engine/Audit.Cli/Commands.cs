@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Audit.Core;
+using Audit.Reports;
 
 namespace Audit.Cli;
 
@@ -91,7 +92,7 @@ internal static class Commands
     {
         // One line of exit codes here (the full table is in 'audit --help'), so the root command list stays readable.
         var cmd = new Command(name, description + Environment.NewLine +
-            "Exit codes: 0 compliant, 1 a failing check at or above --fail-on, 2 incomplete (errors), 64 usage, 65 invalid input, 69 collection not possible here (see 'audit --help').");
+            $"Exit codes: {CliApp.ExitCodeSummary(ExitCodes.Compliant, ExitCodes.Failed, ExitCodes.Incomplete, ExitCodes.Usage, ExitCodes.InvalidInput, ExitCodes.Unsupported)} (see 'audit --help').");
         var o = new EvaluateOptions();
         if (snapshotRequired)
         {
@@ -170,23 +171,18 @@ internal static class Commands
     internal static Severity ParseSeverity(string? text, string option) =>
         EnumNames.TryParseSeverity(text, out var s) ? s : throw new UsageException($"{option} '{text}' is not a severity: use critical, high, medium, low or info");
 
-    internal static readonly string[] AllFormats = ["html", "junit", "json", "console"];
-
-    internal static IReadOnlySet<string> ParseFormats(string[]? values)
+    internal static OutputFormats ParseFormats(string[]? values)
     {
         if (values is null || values.Length == 0)
         {
-            return new HashSet<string>(AllFormats, StringComparer.Ordinal);
+            return OutputFormats.All;
         }
-        var set = new HashSet<string>(StringComparer.Ordinal);
+        var set = OutputFormats.None;
         foreach (var f in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
         {
-            var lower = f.ToLowerInvariant();
-            if (!AllFormats.Contains(lower))
-            {
-                throw new UsageException($"--format '{f}' is not known: use {string.Join(", ", AllFormats)}");
-            }
-            set.Add(lower);
+            set |= OutputFormatNames.TryParse(f, out var format)
+                ? format
+                : throw new UsageException($"--format '{f}' is not known: use {string.Join(", ", OutputFormatNames.All.Select(x => x.Name))}");
         }
         return set;
     }

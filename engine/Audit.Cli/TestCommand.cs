@@ -27,7 +27,7 @@ internal static class TestCommand
     {
         var runner = new AuditRunner(ctx);
         var rulePaths = rules.Length > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [runner.DefaultPath("rules", "--rules")];
-        var loaded = RuleSetLoader.Load(rulePaths);
+        var loaded = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = runner.Display });
         ctx.PrintDiagnostics(loaded.Diagnostics);
         if (loaded.Catalog is null)
         {

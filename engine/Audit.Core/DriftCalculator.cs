@@ -11,13 +11,17 @@ public static class DriftCalculator
     /// <param name="earlier">Earlier runs, newest first; the first is the baseline. Further ones (from --history) only lengthen consecutive failure counts.</param>
     /// <param name="baselinePath">Display path of the baseline file, if it has one.</param>
     /// <param name="baselineSha256">Hash of the baseline file's bytes.</param>
-    public static DriftReport Compute(ResultsDocument current, IReadOnlyList<ResultsDocument> earlier, string? baselinePath, string baselineSha256)
+    public static DriftReport Compute(ResultsDocument current, IReadOnlyList<ResultsDocument> earlier, string? baselinePath, string baselineSha256) =>
+        Compute(current.ToDraft(), earlier, baselinePath, baselineSha256);
+
+    /// <inheritdoc cref="Compute(ResultsDocument, IReadOnlyList{ResultsDocument}, string?, string)"/>
+    public static DriftReport Compute(ResultsDraft current, IReadOnlyList<ResultsDocument> earlier, string? baselinePath, string baselineSha256)
     {
         ArgumentOutOfRangeException.ThrowIfZero(earlier.Count);
         var baseline = earlier[0];
-        var before = Index(baseline);
-        var now = Index(current);
-        var olderIndexes = earlier.Skip(1).Select(Index).ToList();
+        var before = Index(baseline.Results);
+        var now = Index(current.Results);
+        var olderIndexes = earlier.Skip(1).Select(e => Index(e.Results)).ToList();
 
         var newFailures = new List<DriftItem>();
         var resolved = new List<DriftItem>();
@@ -66,8 +70,8 @@ public static class DriftCalculator
             }
         }
 
-        var (hostsNow, vmsNow) = Inventory(current);
-        var (hostsBefore, vmsBefore) = Inventory(baseline);
+        var (hostsNow, vmsNow) = Inventory(current.Results);
+        var (hostsBefore, vmsBefore) = Inventory(baseline.Results);
         var rulesNow = current.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var rulesBefore = baseline.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var report = new DriftReport
@@ -114,24 +118,24 @@ public static class DriftCalculator
     /// above --fail-on; otherwise 2 when a check errors now that did not error in the baseline (fail closed: a new
     /// collection failure could hide a new failure); otherwise 0. Old failures and old errors do not count.
     /// </summary>
-    public static int GateExitCode(ResultsDocument current, DriftReport drift, IReadOnlyList<ResultsDocument> earlier)
+    public static int GateExitCode(ResultsDraft current, DriftReport drift, IReadOnlyList<ResultsDocument> earlier)
     {
         var failOn = current.Run.FailOn;
         if (drift.NewFailures.Concat(drift.WaiversExpired).Any(i => i.Severity <= failOn))
         {
             return ExitCodes.Failed;
         }
-        var before = Index(earlier[0]);
+        var before = Index(earlier[0].Results);
         var newError = current.Results.Any(v => v.Outcome == Outcome.Error && (!before.TryGetValue(Key(v), out var o) || o.Outcome != Outcome.Error));
         return newError ? ExitCodes.Incomplete : ExitCodes.Compliant;
     }
 
     private static string Key(Verdict v) => v.RuleId + "\u0000" + v.Entity;
 
-    private static Dictionary<string, Verdict> Index(ResultsDocument d)
+    private static Dictionary<string, Verdict> Index(IReadOnlyList<Verdict> results)
     {
         var map = new Dictionary<string, Verdict>(StringComparer.Ordinal);
-        foreach (var v in d.Results)
+        foreach (var v in results)
         {
             map.TryAdd(Key(v), v);
         }
@@ -154,11 +158,11 @@ public static class DriftCalculator
     private static List<string> Minus(HashSet<string> a, HashSet<string> b) => [.. a.Where(x => !b.Contains(x)).Order(StringComparer.Ordinal)];
 
     /// <summary>Hosts and VMs seen in a run's verdicts (host-scoped entities and verdict hosts; VM entities except the stand-in for a failed VM inventory).</summary>
-    private static (HashSet<string> Hosts, HashSet<string> Vms) Inventory(ResultsDocument d)
+    private static (HashSet<string> Hosts, HashSet<string> Vms) Inventory(IReadOnlyList<Verdict> results)
     {
         var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var vms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var v in d.Results)
+        foreach (var v in results)
         {
             if (v.Scope == Scope.Host)
             {

@@ -30,10 +30,16 @@ public sealed record EvaluationOptions
 /// <summary>Evaluates compiled rules against a snapshot: one verdict per (rule, entity), with evidence, fail-closed.</summary>
 public static class Evaluator
 {
+    /// <summary>Evaluation alone, finished (no waivers, no drift): for libraries and tests. A run goes through the pipeline.</summary>
     public static ResultsDocument Evaluate(RuleCatalog catalog, LoadedJson<Snapshot> snapshot, EvaluationOptions? options = null)
-        => Evaluate(catalog, snapshot.Value, snapshot.Sha256, options);
+        => Draft(catalog, snapshot.Value, snapshot.Sha256, options).Finish();
 
+    /// <inheritdoc cref="Evaluate(RuleCatalog, LoadedJson{Snapshot}, EvaluationOptions?)"/>
     public static ResultsDocument Evaluate(RuleCatalog catalog, Snapshot snapshot, string snapshotSha256, EvaluationOptions? options = null)
+        => Draft(catalog, snapshot, snapshotSha256, options).Finish();
+
+    /// <summary>Every verdict of the catalogue's rules on the snapshot, with the run's provenance; waivers, drift and the summary come later.</summary>
+    public static ResultsDraft Draft(RuleCatalog catalog, Snapshot snapshot, string snapshotSha256, EvaluationOptions? options = null)
     {
         options ??= new EvaluationOptions();
         var started = options.Clock();
@@ -57,7 +63,7 @@ public static class Evaluator
                 parameters[$"{set.Document.Id}.{name}"] = value;
             }
         }
-        return new ResultsDocument
+        return new ResultsDraft
         {
             Run = new RunInfo
             {
@@ -83,7 +89,6 @@ public static class Evaluator
             Parameters = parameters,
             Rules = catalog.Infos,
             Results = verdicts,
-            Summary = SummaryCalculator.Compute(verdicts, options.FailOn),
         };
     }
 
@@ -386,7 +391,7 @@ public static class Evaluator
         Actual = actual,
     };
 
-    private static string? Evidence(Func<object[], object>? eval, object?[] values, bool quiet = false)
+    private static string? Evidence(Func<object[], object>? eval, object?[] values)
     {
         if (eval is null)
         {
@@ -399,7 +404,7 @@ public static class Evaluator
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return quiet ? null : $"(could not evaluate: {Explain(e)})";
+            return $"(could not evaluate: {Explain(e)})";
         }
     }
 

@@ -16,6 +16,8 @@ public sealed record RuleLoadOptions
     /// <summary>Values from a --params file (schema/params.v1.schema.json), name or ruleSetId.name -> JSON value; the command line wins over them.</summary>
     public LoadedJson<Dictionary<string, JsonElement>>? ParameterFile { get; init; }
     public LoadOptions Load { get; init; } = LoadOptions.Default;
+    /// <summary>A rule set path as diagnostics and results.json show it; default: relative to the process's current folder.</summary>
+    public Func<string, string> Display { get; init; } = RuleSetLoader.Display;
 }
 
 public sealed record RuleLoadResult(RuleCatalog? Catalog, IReadOnlyList<Diagnostic> Diagnostics)
@@ -57,8 +59,9 @@ public static partial class RuleSetLoader
 
     /// <summary>Rule set files found at the given paths (a file, or a folder searched recursively for *.json except the
     /// rule cases files *.cases.json kept beside them), in a stable order.</summary>
-    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths, DiagnosticBag bag)
+    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths, DiagnosticBag bag, Func<string, string>? display = null)
     {
+        display ??= Display;
         var files = new List<string>();
         foreach (var p in paths)
         {
@@ -69,7 +72,7 @@ public static partial class RuleSetLoader
                     .Order(StringComparer.Ordinal).ToList();
                 if (found.Count == 0)
                 {
-                    bag.Error(DiagnosticCodes.NoRules, "folder contains no rule set (*.json) files", Display(p));
+                    bag.Error(DiagnosticCodes.NoRules, "folder contains no rule set (*.json) files", display(p));
                 }
                 files.AddRange(found);
             }
@@ -79,7 +82,7 @@ public static partial class RuleSetLoader
             }
             else
             {
-                bag.Error(DiagnosticCodes.FileNotFound, "rule set file or folder not found", Display(p));
+                bag.Error(DiagnosticCodes.FileNotFound, "rule set file or folder not found", display(p));
             }
         }
         return [.. files.Distinct(StringComparer.Ordinal)];
@@ -89,13 +92,13 @@ public static partial class RuleSetLoader
     {
         options ??= new RuleLoadOptions();
         var bag = new DiagnosticBag();
-        var files = ExpandPaths(paths, bag);
+        var files = ExpandPaths(paths, bag, options.Display);
         var docs = new List<LoadedJson<RuleSetDocument>>();
         foreach (var f in files)
         {
             try
             {
-                docs.Add(JsonFileLoader.Load<RuleSetDocument>(f, SchemaName, options.Load, Display(f)));
+                docs.Add(JsonFileLoader.Load<RuleSetDocument>(f, SchemaName, options.Load, options.Display(f)));
             }
             catch (InputException e)
             {
@@ -477,7 +480,8 @@ public static partial class RuleSetLoader
         return null;
     }
 
-    internal static string Display(string path)
+    /// <summary>A path relative to the process's current folder where it lies below it, else full; forward slashes.</summary>
+    public static string Display(string path)
     {
         var full = Path.GetFullPath(path);
         var cwd = Directory.GetCurrentDirectory();

@@ -4,7 +4,7 @@ using Audit.Core;
 namespace Audit.Rules;
 
 /// <summary>The outcome of applying waivers: results with waived verdicts and the waiver report, plus warnings to print.</summary>
-public sealed record WaiverApplication(ResultsDocument Results, IReadOnlyList<Diagnostic> Warnings);
+public sealed record WaiverApplication(ResultsDraft Results, IReadOnlyList<Diagnostic> Warnings);
 
 /// <summary>
 /// Applies waivers to evaluated results. A waiver applies through its expiry date (inclusive, UTC): a failing check it
@@ -15,7 +15,7 @@ public static class WaiverApplier
 {
     public const int DefaultWarnDays = 14;
 
-    public static WaiverApplication Apply(ResultsDocument results, WaiverSet set, DateOnly today, int warnDays = DefaultWarnDays)
+    public static WaiverApplication Apply(ResultsDraft results, WaiverSet set, DateOnly today, int warnDays = DefaultWarnDays)
     {
         var waivers = set.Waivers;
         var failing = new int[waivers.Count];
@@ -114,7 +114,6 @@ public static class WaiverApplier
         var doc = results with
         {
             Results = verdicts,
-            Summary = SummaryCalculator.Compute(verdicts, results.Run.FailOn),
             Run = results.Run with { Waivers = set.File },
             Waivers = new WaiverReport
             {

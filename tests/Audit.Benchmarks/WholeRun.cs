@@ -4,6 +4,7 @@ using System.Text.Json;
 using Audit.Cli;
 using Audit.Core;
 using Audit.Generator;
+using Audit.Reports;
 using Audit.Rules;
 
 namespace Audit.Benchmarks;
@@ -190,15 +191,15 @@ public static class WholeRun
         me.Refresh();
         var cpu = (me.TotalProcessorTime - cpu0).TotalMilliseconds;
 
-        // Every file format the CLI knows is timed on its own: a renderer added to OutputWriter shows up here by itself.
+        // Every file format the CLI knows is timed on its own: a renderer added to ReportWriter shows up here by itself.
         var outDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(estate))!, "out-measure");
         Directory.CreateDirectory(outDir);
         var outputMs = new Dictionary<string, double>();
         var outputBytes = new Dictionary<string, long>();
-        foreach (var format in Commands.AllFormats.Where(f => f != "console"))
+        foreach (var (format, flag) in OutputFormatNames.All.Where(f => f.Format != OutputFormats.Console))
         {
             sw.Restart();
-            var written = OutputWriter.Write(results, new HashSet<string> { format }, outDir);
+            var written = ReportWriter.Write(results, flag, outDir);
             var ms = sw.Elapsed.TotalMilliseconds;
             if (written.Count > 0)
             {

@@ -102,23 +102,23 @@ public class DriftCalculatorTests
     public void Fail_on_new_gate_counts_only_new_failures_at_or_above_fail_on_then_new_errors()
     {
         var d = DriftCalculator.Compute(Current, [Baseline], null, "");
-        Assert.Equal(ExitCodes.Failed, DriftCalculator.GateExitCode(Current, d, [Baseline]));
+        Assert.Equal(ExitCodes.Failed, DriftCalculator.GateExitCode(Current.ToDraft(), d, [Baseline]));
 
         // Only old debt (R1 A still failing, R7 A still erroring): the gate passes.
         var oldDebt = Run(2, V("R1", "A", Outcome.Fail), V("R7", "A", Outcome.Error));
         var d2 = DriftCalculator.Compute(oldDebt, [Baseline], null, "");
-        Assert.Equal(ExitCodes.Compliant, DriftCalculator.GateExitCode(oldDebt, d2, [Baseline]));
+        Assert.Equal(ExitCodes.Compliant, DriftCalculator.GateExitCode(oldDebt.ToDraft(), d2, [Baseline]));
         Assert.Equal(ExitCodes.Failed, SummaryCalculator.Compute(oldDebt.Results, Severity.High).ExitCode);
 
         // A new low failure is below --fail-on high; a new error still makes the audit incomplete.
         var newLowAndError = Run(2, V("R1", "A", Outcome.Fail), V("R1", "B", Outcome.Fail, Severity.Low), V("R1", "C", Outcome.Error, Severity.Low));
         var d3 = DriftCalculator.Compute(newLowAndError, [Baseline], null, "");
-        Assert.Equal(ExitCodes.Incomplete, DriftCalculator.GateExitCode(newLowAndError, d3, [Baseline]));
+        Assert.Equal(ExitCodes.Incomplete, DriftCalculator.GateExitCode(newLowAndError.ToDraft(), d3, [Baseline]));
 
         // A failure whose waiver expired since the baseline counts as new for the gate.
         var lapsed = Run(2, V("R4", "A", Outcome.Fail, waiver: Lapsed));
         var d4 = DriftCalculator.Compute(lapsed, [Baseline], null, "");
-        Assert.Equal(ExitCodes.Failed, DriftCalculator.GateExitCode(lapsed, d4, [Baseline]));
+        Assert.Equal(ExitCodes.Failed, DriftCalculator.GateExitCode(lapsed.ToDraft(), d4, [Baseline]));
     }
 
     [Fact]

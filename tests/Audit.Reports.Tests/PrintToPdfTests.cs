@@ -45,7 +45,7 @@ public sealed partial class PrintToPdfTests : IDisposable
     {
         var catalog = RuleSetLoader.Load([RepoPaths.Rules]).Catalog!;
         var waivers = WaiversLoader.Load(Path.Combine(RepoPaths.Samples, "waivers.json"), catalog.Infos, displayPath: "samples/waivers.json");
-        var results = WaiverApplier.Apply(TestResults.Sample, waivers, DateOnly.FromDateTime(TestResults.Clock.UtcDateTime), 14).Results;
+        var results = WaiverApplier.Apply(TestResults.Sample.ToDraft(), waivers, DateOnly.FromDateTime(TestResults.Clock.UtcDateTime), 14).Results.Finish();
         Assert.Contains(results.Results, v => v.Outcome == Outcome.Waived);
         var text = PrintToText(results);
         var flat = Flat(text);

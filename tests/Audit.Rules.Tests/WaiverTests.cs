@@ -48,8 +48,12 @@ public class WaiverTests
 
     private static WaiverSet Load(string text) => WaiversLoader.Parse(Encoding.UTF8.GetBytes(text), "waivers.json", Catalog.Value.Infos);
 
-    private static WaiverApplication Apply(string text, DateOnly? today = null, int warnDays = 14) =>
-        WaiverApplier.Apply(Evaluate(), Load(text), today ?? Today, warnDays);
+    /// <summary>Waivers applied to the evaluation, then the document finished (so its summary counts the waived checks).</summary>
+    private static (ResultsDocument Results, IReadOnlyList<Diagnostic> Warnings) Apply(string text, DateOnly? today = null, int warnDays = 14)
+    {
+        var applied = WaiverApplier.Apply(Evaluate().ToDraft(), Load(text), today ?? Today, warnDays);
+        return (applied.Results.Finish(), applied.Warnings);
+    }
 
     private static Verdict Find(ResultsDocument r, string rule, string entity) => r.Results.Single(v => v.RuleId == rule && v.Entity == entity);
 
@@ -229,7 +233,7 @@ public class WaiverSchemaTests
     [Fact]
     public void Waivers_schema_and_model_are_in_step()
     {
-        var problems = Audit.Core.Tests.SchemaModelSync.Differences(typeof(WaiversDocument), System.IO.File.ReadAllText(Path.Combine(Audit.Tests.Common.RepoPaths.Schema, "waivers.v1.schema.json")));
+        var problems = Audit.Tests.Common.SchemaModelSync.Differences(typeof(WaiversDocument), System.IO.File.ReadAllText(Path.Combine(Audit.Tests.Common.RepoPaths.Schema, "waivers.v1.schema.json")));
         Assert.Empty(problems);
     }
 
