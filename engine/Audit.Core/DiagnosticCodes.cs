@@ -36,7 +36,6 @@ public static class DiagnosticCodes
 
     // Snapshot content
     public const string DuplicateHost = "AUD0040";
-    public const string DuplicateEntity = "AUD0041";
     public const string DirectoryConflict = "AUD0042";
 
     // Collection

@@ -37,8 +37,6 @@ public sealed class LoadedWaiver
     public IReadOnlySet<Severity>? Severities { get; init; }
     public required EntityPattern Entity { get; init; }
 
-    public bool AppliesTo(Verdict v) => AppliesToRule(v.RuleId, v.Severity) && Entity.IsMatch(v.Entity);
-
     public bool AppliesToRule(string ruleId, Severity severity) =>
         Glob.IsMatch(Definition.Rule, ruleId) && (Severities is null || Severities.Contains(severity));
 

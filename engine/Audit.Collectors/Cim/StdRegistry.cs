@@ -9,7 +9,6 @@ public static class StdRegistry
     /// <summary>HKEY_LOCAL_MACHINE as StdRegProv expects it (UInt32).</summary>
     public const uint HklmKey = 2147483650;
     public const int RegSz = 1;
-    public const int RegDword = 4;
 
     /// <summary>StdRegProv ReturnValue 2: key or value not found.</summary>
     public const long NotFound = 2;

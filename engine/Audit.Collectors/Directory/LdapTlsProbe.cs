@@ -184,8 +184,6 @@ internal static class LdapResultCodes
     public const int TimeLimitExceeded = 3;
     public const int SizeLimitExceeded = 4;
     public const int NoSuchObject = 32;
-    public const int InvalidDnSyntax = 34;
-    public const int InappropriateAuthentication = 48;
     public const int InvalidCredentials = 49;
     public const int InsufficientAccessRights = 50;
     public const int Busy = 51;
