@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace Audit.Core.Tests;
+namespace Audit.Tests.Common;
 
 /// <summary>
 /// Keeps a hand-written JSON schema and its C# model in step: every model property has a schema property of a
