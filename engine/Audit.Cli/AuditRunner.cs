@@ -1,7 +1,8 @@
 using Audit.Core;
 using Audit.Pipeline;
 using Audit.Reports;
-using Audit.Rules;
+using Audit.Rules.Compilation;
+using Audit.Rules.Documentation;
 
 namespace Audit.Cli;
 

@@ -6,9 +6,9 @@ namespace Audit.Cli;
 public sealed record NightlySettings
 {
     public string? Waivers { get; init; }
-    public int WaiverWarnDays { get; init; } = Audit.Rules.WaiverApplier.DefaultWarnDays;
+    public int WaiverWarnDays { get; init; } = Audit.Rules.Waivers.WaiverApplier.DefaultWarnDays;
     public string? ParamsFile { get; init; }
-    public Audit.Rules.SelectionOptions Selection { get; init; } = new();
+    public Audit.Rules.Selection.SelectionOptions Selection { get; init; } = new();
     public string? History { get; init; }
     public int HistoryKeep { get; init; } = 30;
     public TimeSpan HistoryWait { get; init; } = TimeSpan.FromSeconds(60);
@@ -20,7 +20,7 @@ public sealed record NightlySettings
 internal sealed class NightlyOptions
 {
     public Option<string?> Waivers { get; } = new("--waivers") { Description = "Waivers file (schema/waivers.v1.schema.json): accepted exceptions with owner, justification and expiry; a matching unexpired waiver turns a failure into 'waived'.", HelpName = "FILE" };
-    public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings.", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.WaiverApplier.DefaultWarnDays };
+    public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings.", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.Waivers.WaiverApplier.DefaultWarnDays };
 
     public Option<string?> ParamsFile { get; } = new("--params") { Description = "JSON file of rule-set parameter values (name or ruleSetId.name -> value), checked against each parameter's type; --param wins over it.", HelpName = "FILE" };
     public Option<string[]> Include { get; } = new("--include") { Description = "Evaluate only rules matching: rule id, id prefix or family (HV, HV-LM), or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
@@ -68,7 +68,7 @@ internal sealed class NightlyOptions
             Waivers = r.GetValue(Waivers),
             WaiverWarnDays = warn,
             ParamsFile = r.GetValue(ParamsFile),
-            Selection = new Audit.Rules.SelectionOptions
+            Selection = new Audit.Rules.Selection.SelectionOptions
             {
                 Include = Terms(r.GetValue(Include)),
                 Exclude = Terms(r.GetValue(Exclude)),

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Audit.Core;
-using Audit.Rules;
 using Audit.Rules.Testing;
+using Audit.Rules.Compilation;
 
 namespace Audit.Cli;
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Audit.Core;
-using Audit.Rules;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
+using Audit.Rules.Selection;
+using Audit.Rules.Waivers;
 
 namespace Audit.Pipeline;
 

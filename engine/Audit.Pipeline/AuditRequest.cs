@@ -1,5 +1,6 @@
 using Audit.Core;
-using Audit.Rules;
+using Audit.Rules.Selection;
+using Audit.Rules.Waivers;
 
 namespace Audit.Pipeline;
 

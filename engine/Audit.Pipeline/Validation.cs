@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Audit.Core;
-using Audit.Rules;
+using Audit.Rules.Compilation;
+using Audit.Rules.Waivers;
 
 namespace Audit.Pipeline;
 

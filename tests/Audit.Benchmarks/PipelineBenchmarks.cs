@@ -2,13 +2,14 @@ using System.Text;
 using System.Text.Json;
 using Audit.Core;
 using Audit.Generator;
-using Audit.Rules;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Benchmarks;
 

@@ -5,7 +5,8 @@ using Audit.Cli;
 using Audit.Core;
 using Audit.Generator;
 using Audit.Reports;
-using Audit.Rules;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Benchmarks;
 

@@ -1,6 +1,7 @@
 using Audit.Core;
-using Audit.Rules;
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Generator.Tests;
 

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Audit.Core;
-using Audit.Rules;
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
+using Audit.Rules.Waivers;
 
 namespace Audit.Reports.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Audit.Core;
+using Audit.Rules.Compilation;
 
 namespace Audit.Rules.Tests;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Audit.Core;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Rules.Tests;
 

@@ -1,4 +1,6 @@
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
+using Audit.Rules.Documentation;
 
 namespace Audit.Rules.Tests;
 

@@ -1,6 +1,8 @@
 using Audit.Core;
 using Audit.Rules.Testing;
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Rules.Tests;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Audit.Core;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Rules.Compilation;
 
 namespace Audit.Rules.Tests;
 

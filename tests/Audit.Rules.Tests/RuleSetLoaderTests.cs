@@ -1,5 +1,6 @@
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
 
 namespace Audit.Rules.Tests;
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Rules.Tests;
 

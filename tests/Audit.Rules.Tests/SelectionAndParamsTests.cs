@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Audit.Core;
+using Audit.Rules.Compilation;
+using Audit.Rules.Selection;
 
 namespace Audit.Rules.Tests;
 

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Audit.Core;
+using Audit.Rules.Compilation;
+using Audit.Rules.Waivers;
 
 namespace Audit.Rules.Tests;
 

@@ -2,9 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Audit.Collectors.Cim;
 using Audit.Core;
-using Audit.Rules;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Rules.Compilation;
+using Audit.Rules.Evaluation;
 
 namespace Audit.Collectors.Tests.Cim;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Waivers;
 
 /// <summary>The outcome of applying waivers: results with waived verdicts and the waiver report, plus warnings to print.</summary>
 public sealed record WaiverApplication(ResultsDraft Results, IReadOnlyList<Diagnostic> Warnings);

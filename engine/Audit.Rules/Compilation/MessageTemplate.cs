@@ -1,6 +1,7 @@
 using System.Text;
+using Audit.Rules.Evaluation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>
 /// A rule message ("{entity} runs {actual}, expected {expected}") split once into literal text and placeholders, so that

@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Audit.Core;
+using Audit.Rules.Compilation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Evaluation;
 
 public sealed record EvaluationOptions
 {

@@ -1,7 +1,8 @@
 using System.Text;
 using Audit.Core;
+using Audit.Rules.Compilation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Documentation;
 
 /// <summary>The rule catalogue for people: one Markdown page per rule and an index, so auditors need not read JSON.</summary>
 public static class RuleDocsWriter

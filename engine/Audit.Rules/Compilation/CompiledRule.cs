@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>A rule set file after loading: its document, typed params/lookups and provenance.</summary>
 public sealed class LoadedRuleSet
@@ -17,7 +17,7 @@ public sealed class LoadedRuleSet
     public required IReadOnlyDictionary<string, JsonElement> EffectiveParameters { get; init; }
     /// <summary>Typed parameter values by name, for the engine's own use (migration groups).</summary>
     public required IReadOnlyDictionary<string, object?> ParameterValues { get; init; }
-    /// <summary>Where each effective value came from: <see cref="Rules.ParameterSources"/>.</summary>
+    /// <summary>Where each effective value came from: <see cref="Compilation.ParameterSources"/>.</summary>
     public IReadOnlyDictionary<string, string> ParameterSources { get; init; } = new Dictionary<string, string>();
 
     public RuleSetRef Ref => new() { Id = Document.Id, Version = Document.Version, Title = Document.Title, Path = Path, Sha256 = Sha256 };

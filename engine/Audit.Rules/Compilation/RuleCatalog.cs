@@ -1,6 +1,6 @@
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>Every loaded rule set and compiled rule of a run.</summary>
 public sealed class RuleCatalog

@@ -3,7 +3,7 @@ using FastExpressionCompiler;
 using RulesEngine.ExpressionBuilders;
 using RulesEngine.Models;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>
 /// The one compile path of rule expressions. Parsing is RulesEngine's own public API, <see cref="RuleExpressionParser.Parse"/>

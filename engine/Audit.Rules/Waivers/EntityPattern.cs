@@ -1,6 +1,6 @@
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Waivers;
 
 /// <summary>
 /// A waiver's entity pattern. Its shape follows verdict entity keys: <c>HOST</c> (also a cluster name or a computer

@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>
 /// What one check (a rule on one entity) may produce while it evaluates, so that an allowed but abusive expression (chained

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Audit.Core;
+using Audit.Rules.Compilation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Waivers;
 
 /// <summary>
 /// Loads a waivers file (schema/waivers.v1.schema.json) strictly, then checks what the schema cannot: real dates,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>A rule set file (schema/ruleset.v1.schema.json), as written by rule authors.</summary>
 public sealed record RuleSetDocument

@@ -1,4 +1,4 @@
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>Where a parameter's value came from (results.json parameterSources).</summary>
 public static class ParameterSources

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using Audit.Core;
+using Audit.Rules.Compilation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Evaluation;
 
 /// <summary>Something whose collection statuses a rule's dependencies are checked against: a host or the directory.</summary>
 internal abstract class StatusOwner

@@ -1,6 +1,6 @@
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Waivers;
 
 /// <summary>A waivers file (schema/waivers.v1.schema.json).</summary>
 public sealed record WaiversDocument

@@ -3,7 +3,7 @@ using System.Linq.Dynamic.Core;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>
 /// Turns rule-set parameters and lookups (JSON) into typed objects that expressions reach as <c>params.x</c> and

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Audit.Core;
 using RulesEngine.Models;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 public sealed record RuleLoadOptions
 {

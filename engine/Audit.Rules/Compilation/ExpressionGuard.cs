@@ -2,7 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Audit.Core;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Compilation;
 
 /// <summary>
 /// Walks a parsed rule expression and rejects anything outside an explicit allow-list of types and members

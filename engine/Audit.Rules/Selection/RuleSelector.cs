@@ -1,6 +1,7 @@
 using Audit.Core;
+using Audit.Rules.Compilation;
 
-namespace Audit.Rules;
+namespace Audit.Rules.Selection;
 
 /// <summary>Which rules to evaluate: terms are rule ids, id prefixes or families (HV, HV-LM), or tags, with * wildcards, case-insensitive.</summary>
 public sealed record SelectionOptions
