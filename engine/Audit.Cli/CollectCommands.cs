@@ -128,7 +128,7 @@ internal sealed record CollectSettings
 /// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
 internal sealed class CollectOptions
 {
-    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "HOSTS" };
+    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated, repeatable; each host, host:port or [IPv6]:port (that host's own WinRM port, over --port).", HelpName = "HOSTS" };
     public Option<string?> HostsFile { get; } = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
     public Option<bool> Local { get; } = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
     public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time.", HelpName = "N", DefaultValueFactory = _ => 16 };
