@@ -109,6 +109,19 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.All(errors, v => Assert.Equal("127.0.0.1/OFF01", v.Entity));
     }
 
+    /// <summary>Issue 17: off Windows the default transport is wsman; no --transport needed.</summary>
+    [Fact]
+    public async Task Off_Windows_wsman_is_the_default_transport()
+    {
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("server-without-hyperv"), User, Password);
+        var env = new CliEnvironment { CurrentDirectory = lab.Dir.Path, GetVariable = n => n == "WINRM_PW" ? Password : null, CanCollectCim = false };
+        var e = new StringWriter();
+        var code = CliApp.Run(["collect", "--hosts", "127.0.0.1:" + lab.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--https", "--ca", "ca.pem",
+            "--auth", "basic", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], new StringWriter(), e, env);
+        Assert.True(code == ExitCodes.Compliant, $"exit {code}\n{e}");
+        Assert.True(lab.StandIn.Requests > 0);
+    }
+
     [Theory]
     [InlineData("127.0.0.1:0", "'127.0.0.1:0' is not host, host:port or [IPv6]:port: the port '0' is not a number from 1 to 65535")]
     [InlineData("hv1,[::1:5986", "'[::1:5986' is not host, host:port or [IPv6]:port: '[' without its ']'")]
