@@ -139,7 +139,7 @@ internal sealed class CollectOptions
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port. [default: 5985, or 5986 with --https]", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
     public Option<string?> Transport { get; } = Choice("--transport", "TRANSPORT",
-        "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic). [default: mi on Windows, wsman elsewhere]",
+        "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (Kerberos, messages sealed over HTTP; or --https, with Kerberos or --auth basic). [default: mi on Windows, wsman elsewhere]",
         null, "mi", "wsman");
     public Option<string?> Auth { get; } = Choice("--auth", "AUTH",
         "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host).",

@@ -46,13 +46,82 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
     {
         UseTestRealm("MEMORY:audit-wsman-tests");
         var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true);
+        return (await RunAsync(lab, host, lab.Port, https: true, user, password), lab);
+    }
+
+    private static async Task<HostFacts> RunAsync(WinRmLab lab, string host, int port, bool https, string? user, string? password)
+    {
         using var factory = new WsManCimSessionFactory();
         var options = new CollectionRunOptions
         {
-            Connection = new CimConnectionOptions { UseSsl = true, Port = lab.Port, CaFile = lab.CaFile, User = user, Password = password, OperationTimeout = TimeSpan.FromSeconds(20) },
+            Connection = new CimConnectionOptions { UseSsl = https, Port = port, CaFile = https ? lab.CaFile : null, User = user, Password = password, OperationTimeout = TimeSpan.FromSeconds(20) },
         };
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = host }], options);
-        return (result.Hosts[0], lab);
+        return result.Hosts[0];
+    }
+
+    /// <summary>
+    /// Issue 17's byte capture: over plain HTTP with Kerberos, a TCP proxy in front of the stand-in keeps every byte
+    /// both ways. Collection succeeds, every envelope went sealed, and neither the password nor a fact the collector
+    /// fetched (VM names, KB numbers) nor the WQL it sent appears in clear on the wire, though the stand-in handled them
+    /// (the control: the same strings are in what it received and answered before sealing).
+    /// </summary>
+    [Fact]
+    public async Task Over_plain_HTTP_every_message_is_sealed_and_nothing_readable_crosses_the_wire()
+    {
+        UseTestRealm("MEMORY:audit-wsman-sealed");
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true, plainHttp: true);
+        await using var proxy = new CapturingProxy(lab.Port);
+        proxy.Start();
+        var host = await RunAsync(lab, "localhost", proxy.Port, https: false, $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}", dc.KerberosPassword);
+        Assert.All(host.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Message}"));
+        var standIn = lab.StandIn;
+        Assert.Equal(0, standIn.RejectedPlaintext);
+        Assert.True(standIn.SealedRequests > 10, $"{standIn.SealedRequests} sealed requests");
+        Assert.Equal(standIn.Received.Count, standIn.SealedRequests);
+
+        var (toHost, fromHost) = proxy.Captured();
+        var wire = System.Text.Encoding.Latin1.GetString([.. toHost, .. fromHost]);
+        Assert.Contains("multipart/encrypted;protocol=\"application/HTTP-Kerberos-session-encrypted\"", wire, StringComparison.Ordinal);
+        Assert.Contains("Authorization: Negotiate ", wire, StringComparison.Ordinal);
+        var inClear = string.Join("\n", standIn.Received) + string.Join("\n", standIn.Answered);
+        foreach (var secret in new[] { dc.KerberosPassword, "LEGACY-XP", "OFF01", "KB2770917", "KB2779768", "Msvm_ComputerSystem", "Envelope" })
+        {
+            if (secret != dc.KerberosPassword)
+            {
+                Assert.Contains(secret, inClear, StringComparison.Ordinal); // the control: it was exchanged
+            }
+            Assert.DoesNotContain(secret, wire, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, System.Text.Encoding.Unicode.GetString([.. toHost, .. fromHost]), StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    /// <summary>The stand-in, as WinRM: once Kerberos is established on plain HTTP, a body in clear text is refused, not read.</summary>
+    [Fact]
+    public async Task The_stand_in_refuses_a_clear_text_body_on_plain_HTTP_after_Kerberos()
+    {
+        UseTestRealm("MEMORY:audit-wsman-plaintext");
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true, plainHttp: true);
+        using var client = new System.Net.Security.NegotiateAuthentication(new System.Net.Security.NegotiateAuthenticationClientOptions
+        {
+            Package = "Negotiate",
+            TargetName = SambaDcFixture.StandInPrincipal,
+            Credential = new System.Net.NetworkCredential(SambaDcFixture.KerberosUser, dc.KerberosPassword, SambaDcFixture.Realm),
+            RequiredProtectionLevel = System.Net.Security.ProtectionLevel.EncryptAndSign,
+        });
+        var token = client.GetOutgoingBlob(ReadOnlySpan<byte>.Empty, out var status);
+        Assert.True(token is not null, $"no Kerberos token: {status}\n{dc.SambaOutput()}");
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://localhost:{lab.Port}/wsman")
+        {
+            Content = new StringContent(WsManRequest.Identify(), System.Text.Encoding.UTF8, "application/soap+xml"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Negotiate", Convert.ToBase64String(token));
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(1, lab.StandIn.RejectedPlaintext);
+        Assert.Empty(lab.StandIn.Received);
+        Assert.Single(lab.StandIn.Authenticated); // Kerberos itself was fine: the body was refused for being in clear
     }
 
     [Fact]

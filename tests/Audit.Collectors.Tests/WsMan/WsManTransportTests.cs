@@ -192,7 +192,7 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Theory]
-    [InlineData(false, "tester", "plain HTTP requires message encryption")]
+    [InlineData(false, "tester", "Basic authentication over plain HTTP would send the password in clear text")]
     [InlineData(true, null, "Basic authentication needs --user")]
     public async Task What_this_transport_cannot_do_safely_is_refused_per_host_with_the_way_forward(bool https, string? user, string expected)
     {
@@ -203,6 +203,21 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal((int)CimErrorCode.PlatformNotSupported, os.ErrorCode);
         Assert.Contains(expected, os.Message, StringComparison.Ordinal);
         Assert.Contains("fix:", os.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Basic_over_plain_HTTP_is_never_sent()
+    {
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "tester", "P@ss-w0rd-7e1", plainHttp: true);
+        await using var proxy = new CapturingProxy(lab.Port);
+        proxy.Start();
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }], new CollectionRunOptions
+        {
+            Connection = new CimConnectionOptions { UseSsl = false, Port = proxy.Port, User = "tester", Password = "P@ss-w0rd-7e1", Authentication = WsManAuthentication.Basic },
+        });
+        Assert.Equal(0, proxy.Connections);
+        Assert.All(result.Hosts[0].Collection, c => Assert.Equal((int)CimErrorCode.PlatformNotSupported, c.ErrorCode));
     }
 
     /// <summary>
