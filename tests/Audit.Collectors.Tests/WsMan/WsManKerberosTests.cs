@@ -13,7 +13,7 @@ namespace Audit.Collectors.Tests.WsMan;
 /// their fix, found before anything is sent to the host.
 /// </summary>
 [Collection(SambaDcDefinition.Name)]
-public sealed class WsManKerberosTests(SambaDcFixture dc)
+public sealed class WsManKerberosTests(SambaDcFixture dc, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly Lock EnvironmentGate = new();
 
@@ -58,6 +58,80 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
         };
         var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = host }], options);
         return result.Hosts[0];
+    }
+
+    /// <summary>
+    /// An expired ticket, honestly: a real TGT from the KDC (kinit -l 10s into a ticket cache of this test's own),
+    /// then the test waits past its end time and collects as the current identity (that cache). Authentication failure
+    /// with the kinit fix, never "unreachable", and nothing reaches the host.
+    /// </summary>
+    [Fact]
+    public async Task An_expired_ticket_is_authentication_with_the_kinit_fix_not_unreachable()
+    {
+        using var dir = new Audit.Tests.Common.TempDir();
+        var cache = "FILE:" + dir.File("krb5cc-short");
+        var control = "FILE:" + dir.File("krb5cc-control");
+        await KinitAsync(cache, "10s");
+        await KinitAsync(control, "1h");
+        await using (var controlLab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true))
+        {
+            // The control: a ticket cache made the same way, not expired, collects as the current identity.
+            UseTestRealm(control);
+            var ok = await RunAsync(controlLab, "localhost", controlLab.Port, https: true, user: null, password: null);
+            Assert.All(ok.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Message}"));
+        }
+        var end = await TicketEndAsync(cache);
+        Assert.True(end - DateTime.Now < TimeSpan.FromSeconds(15), $"the KDC gave a ticket until {end:O}, not 10 s");
+        var wait = end - DateTime.Now + TimeSpan.FromSeconds(2);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        UseTestRealm(cache);
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "unused", "unused-" + Guid.NewGuid(), acceptNegotiate: true);
+        var host = await RunAsync(lab, "localhost", lab.Port, https: true, user: null, password: null);
+        Assert.Equal(0, lab.StandIn.Requests);
+        Assert.All(host.Collection, c =>
+        {
+            Assert.Equal((int)CimErrorCode.AuthenticationFailed, c.ErrorCode);
+            Assert.Contains("fix: renew", c.Message, StringComparison.Ordinal);
+            Assert.Contains("kinit", c.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("\n", c.Message ?? "", StringComparison.Ordinal);
+        });
+        output.WriteLine(host.Collection[0].Message);
+    }
+
+    private async Task KinitAsync(string cache, string lifetime)
+    {
+        var kinit = new System.Diagnostics.ProcessStartInfo("kinit", ["-l", lifetime, "-c", cache, $"{SambaDcFixture.KerberosUser}@{SambaDcFixture.Realm}"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        kinit.Environment["KRB5_CONFIG"] = dc.Krb5Conf;
+        using var p = System.Diagnostics.Process.Start(kinit)!;
+        await p.StandardInput.WriteLineAsync(dc.KerberosPassword);
+        p.StandardInput.Close();
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"kinit failed: {err}\n{dc.SambaOutput()}");
+    }
+
+    /// <summary>The end time of the TGT in <paramref name="cache"/>, as klist prints it (local time).</summary>
+    private async Task<DateTime> TicketEndAsync(string cache)
+    {
+        var klist = new System.Diagnostics.ProcessStartInfo("klist", ["-c", cache]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        klist.Environment["KRB5_CONFIG"] = dc.Krb5Conf;
+        klist.Environment["LC_ALL"] = "C";
+        using var p = System.Diagnostics.Process.Start(klist)!;
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        // "12/02/2026 08:15:00  12/02/2026 08:15:10  krbtgt/LAB.TEST@LAB.TEST"
+        var line = text.Split('\n').First(l => l.Contains("krbtgt/", StringComparison.Ordinal));
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return DateTime.Parse(parts[2] + " " + parts[3], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -144,8 +218,10 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
         Assert.All(host.Collection, c =>
         {
             Assert.Equal((int)CimErrorCode.AuthenticationFailed, c.ErrorCode);
-            Assert.Contains("fix:", c.Message, StringComparison.Ordinal);
+            Assert.Contains("fix: check --user", c.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("\n", c.Message ?? "", StringComparison.Ordinal);
         });
+        output.WriteLine(host.Collection[0].Message);
     }
 
     [Fact]
@@ -159,5 +235,9 @@ public sealed class WsManKerberosTests(SambaDcFixture dc)
         var os = host.Collection[0];
         Assert.Equal((int)CimErrorCode.AuthenticationFailed, os.ErrorCode);
         Assert.Contains("HTTP/127.0.0.1", os.Message, StringComparison.Ordinal);
+        Assert.Contains("(fix: ", os.Message, StringComparison.Ordinal);
+        Assert.Contains("setspn", os.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", os.Message ?? "", StringComparison.Ordinal);
+        output.WriteLine(os.Message);
     }
 }
