@@ -158,6 +158,21 @@ public sealed class WsManKerberosTests(SambaDcFixture dc, Xunit.Abstractions.ITe
         var wire = System.Text.Encoding.Latin1.GetString([.. toHost, .. fromHost]);
         Assert.Contains("multipart/encrypted;protocol=\"application/HTTP-Kerberos-session-encrypted\"", wire, StringComparison.Ordinal);
         Assert.Contains("Authorization: Negotiate ", wire, StringComparison.Ordinal);
+        // Windows' layout for AES-SHA1 both ways: a 60-byte signature (16-byte header, RRC 28, confounder) before the data.
+        foreach (var direction in new[] { toHost, fromHost })
+        {
+            var marker = "\tContent-Type: application/octet-stream\r\n"u8.ToArray();
+            var lengths = new List<int>();
+            for (var at = direction.AsSpan().IndexOf(marker); at >= 0;)
+            {
+                var start = at + marker.Length;
+                lengths.Add(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(direction.AsSpan(start)));
+                var next = direction.AsSpan(start).IndexOf(marker);
+                at = next < 0 ? -1 : start + next;
+            }
+            Assert.NotEmpty(lengths);
+            Assert.All(lengths, l => Assert.Equal(60, l));
+        }
         var inClear = string.Join("\n", standIn.Received) + string.Join("\n", standIn.Answered);
         foreach (var secret in new[] { dc.KerberosPassword, "LEGACY-XP", "OFF01", "KB2770917", "KB2779768", "Msvm_ComputerSystem", "Envelope" })
         {
