@@ -15,7 +15,7 @@ namespace Audit.Cli;
 internal static class CollectCommands
 {
     public const string PlatformMessage =
-        "audit: live collection from hosts needs Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE', or reach hosts with a WinRM HTTPS listener from here with '--transport wsman --https' (Kerberos: a ticket from kinit, or --user and --password-env).";
+        "audit: --transport mi, --dcom and --local need Windows (CIM through Microsoft.Management.Infrastructure cannot run on this platform): run 'audit collect' on a Windows machine and evaluate the snapshot anywhere with 'audit evaluate --snapshot FILE', or reach hosts over WinRM from here with our WS-Management client, the default here ('--transport wsman'; Kerberos: a ticket from kinit, or --user and --password-env).";
 
     public static IEnumerable<Command> All(CliContext ctx)
     {
@@ -117,7 +117,8 @@ internal sealed record CollectSettings
     public string Out { get; init; } = "snapshot.json";
     public int? Port { get; init; }
     public bool Https { get; init; }
-    public string Transport { get; init; } = "mi";
+    /// <summary>mi or wsman; null: <see cref="CollectRun.DefaultTransport"/> (mi on Windows, wsman elsewhere).</summary>
+    public string? Transport { get; init; }
     public string Auth { get; init; } = "negotiate";
     public string? Ca { get; init; }
     public bool Preflight { get; init; }
@@ -128,7 +129,7 @@ internal sealed record CollectSettings
 /// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
 internal sealed class CollectOptions
 {
-    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated names, repeatable.", HelpName = "HOSTS" };
+    public Option<string[]> Hosts { get; } = new Option<string[]>("--hosts") { Description = "Hosts to collect: comma-separated, repeatable; each host, host:port or [IPv6]:port (that host's own WinRM port, over --port).", HelpName = "HOSTS" };
     public Option<string?> HostsFile { get; } = new Option<string?>("--hosts-file") { Description = "Hosts file: one name per line (# comments), or JSON {\"hosts\":[{\"name\",\"cluster\",\"migrationGroup\"}]}.", HelpName = "FILE" };
     public Option<bool> Local { get; } = new Option<bool>("--local") { Description = "Collect this machine through a local CIM session." };
     public Option<int> Parallel { get; } = new Option<int>("--parallel") { Description = "Hosts collected at the same time.", HelpName = "N", DefaultValueFactory = _ => 16 };
@@ -137,12 +138,12 @@ internal sealed class CollectOptions
     public Option<bool> Dcom { get; } = new Option<bool>("--dcom") { Description = "Use DCOM instead of WS-Management (WinRM), with packet privacy (encrypted) as PowerShell uses it." };
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "WinRM port. [default: 5985, or 5986 with --https]", HelpName = "PORT" };
     public Option<bool> Https { get; } = new Option<bool>("--https") { Description = "WinRM over HTTPS; the host's certificate must be trusted by this machine and name the host." };
-    public Option<string> Transport { get; } = Choice("--transport", "TRANSPORT",
-        "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (HTTPS only in this version; Kerberos, or --auth basic).",
-        "mi", "wsman");
-    public Option<string> Auth { get; } = Choice("--auth", "AUTH",
+    public Option<string?> Transport { get; } = Choice("--transport", "TRANSPORT",
+        "mi: Microsoft.Management.Infrastructure (Windows; WinRM or DCOM). wsman: our own WS-Management client, any OS (Kerberos, messages sealed over HTTP; or --https, with Kerberos or --auth basic). [default: mi on Windows, wsman elsewhere]",
+        null, "mi", "wsman");
+    public Option<string?> Auth { get; } = Choice("--auth", "AUTH",
         "--transport wsman: negotiate (Kerberos: the current identity, or --user) or basic (HTTPS only; local accounts of the host).",
-        "negotiate", "basic");
+        "negotiate", "negotiate", "basic");
     public Option<string?> Ca { get; } = new Option<string?>("--ca") { Description = "PEM file of the CA to trust (only it) for the hosts' HTTPS certificates (--transport wsman).", HelpName = "FILE" };
     public Option<bool> Preflight { get; } = new Option<bool>("--preflight") { Description = "Only check that each host can be collected: connect, read one thing per namespace, print a table with the fix for each failure. Exit 0 when every host is ready." };
     public Option<string?> Record { get; } = new Option<string?>("--record") { Description = "Also write every raw CIM answer per host into DIR (HOST.cim.json, schema cimrecording.v1); refused if the password would appear in it.", HelpName = "DIR" };
@@ -157,10 +158,14 @@ internal sealed class CollectOptions
     public Option<bool> DirectoryStartTls { get; } = new Option<bool>("--directory-starttls") { Description = "Upgrade ldap:// with StartTLS before binding." };
     public Option<string> Output { get; } = new Option<string>("--out") { Description = "Snapshot file to write.", HelpName = "FILE", DefaultValueFactory = _ => "snapshot.json" };
 
-    /// <summary>An option taking one of <paramref name="values"/>, the first being the default.</summary>
-    private static Option<string> Choice(string name, string helpName, string description, params string[] values)
+    /// <summary>An option taking one of <paramref name="values"/>; <paramref name="defaultValue"/> null: decided later, when not given.</summary>
+    private static Option<string?> Choice(string name, string helpName, string description, string? defaultValue, params string[] values)
     {
-        var o = new Option<string>(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => values[0] };
+        var o = new Option<string?>(name) { Description = description, HelpName = helpName };
+        if (defaultValue is not null)
+        {
+            o.DefaultValueFactory = _ => defaultValue;
+        }
         o.AcceptOnlyFromAmong(values);
         return o;
     }
@@ -220,7 +225,7 @@ internal sealed class CollectOptions
         Out = r.GetValue(Output) ?? "snapshot.json",
         Port = r.GetValue(Port),
         Https = r.GetValue(Https),
-        Transport = r.GetValue(Transport) ?? "mi",
+        Transport = r.GetValue(Transport),
         Auth = r.GetValue(Auth) ?? "negotiate",
         Ca = r.GetValue(Ca),
         Preflight = r.GetValue(Preflight),
@@ -239,6 +244,7 @@ internal sealed class CollectRun(CliContext ctx)
         {
             inventory = replay.Hosts;
         }
+        s = s with { Transport = s.Transport ?? DefaultTransport(s) };
         CheckUsage(s, inventory);
         var wsman = s.Transport == "wsman";
         if (inventory.Count > 0 && replay is null && !wsman && !ctx.Env.CanCollectCim && ctx.Env.CimSessionFactory is null)
@@ -350,6 +356,13 @@ internal sealed class CollectRun(CliContext ctx)
         var anyError = failedHosts > 0 || directory?.Collection.Status == CollectionState.Error;
         return complete && !anyError ? ExitCodes.Compliant : ExitCodes.Incomplete;
     }
+
+    /// <summary>
+    /// Issue 17: MI on Windows, WS-Management elsewhere. --dcom and --local exist only in MI, so they keep MI (and its
+    /// exit 69 off Windows); so does an injected CIM session factory (tests' stand-in for MI).
+    /// </summary>
+    internal string DefaultTransport(CollectSettings s) =>
+        ctx.Env.CanCollectCim || ctx.Env.CimSessionFactory is not null || s.Dcom || s.Local ? "mi" : "wsman";
 
     private static void CheckUsage(CollectSettings s, IReadOnlyList<InventoryHost> inventory)
     {

@@ -28,11 +28,35 @@ public sealed class CollectCommandTests
         CimSessionFactory = factory,
     };
 
+    /// <summary>Off Windows the default transport is wsman, but --dcom and --local exist only in MI: they keep MI and its exit 69.</summary>
+    [Theory]
+    [InlineData("--dcom")]
+    [InlineData("--local")]
+    public void Dcom_and_local_off_Windows_keep_MI_and_exit_69(string option)
+    {
+        using var dir = new TempDir();
+        string[] args = option == "--local" ? ["collect", "--local", "--out", "snap.json"] : ["collect", "--hosts", "hv1", option, "--out", "snap.json"];
+        var r = Run(Env(dir.Path), args);
+        Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
+        Assert.Equal(CollectCommands.PlatformMessage + Environment.NewLine, r.Err);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "snap.json")));
+    }
+
+    /// <summary>On Windows the default stays MI: options of our WS-Management client alone are refused without --transport wsman.</summary>
+    [Fact]
+    public void On_Windows_the_default_transport_is_MI()
+    {
+        using var dir = new TempDir();
+        var r = Run(Env(dir.Path) with { CanCollectCim = true }, "collect", "--hosts", "hv1", "--https", "--auth", "basic", "--user", "u", "--password-env", "AUDIT_PW", "--out", "snap.json");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("--auth basic needs --transport wsman", r.Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Hosts_on_a_platform_without_CIM_say_so_in_one_sentence_and_exit_69()
     {
         using var dir = new TempDir();
-        var r = Run(Env(dir.Path), "collect", "--hosts", "hv1,hv2", "--out", "snap.json");
+        var r = Run(Env(dir.Path), "collect", "--transport", "mi", "--hosts", "hv1,hv2", "--out", "snap.json");
         Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
         Assert.Equal(CollectCommands.PlatformMessage + Environment.NewLine, r.Err);
         Assert.Contains("collect' on a Windows machine", r.Err, StringComparison.Ordinal);
@@ -220,7 +244,7 @@ public sealed class CollectProcessTests
         }
         using var dir = new TempDir();
         var dll = Path.Combine(AppContext.BaseDirectory, "audit.dll");
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", dll, "collect", "--hosts", "hv1,hv2", "--out", "s.json"])
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", dll, "collect", "--transport", "mi", "--hosts", "hv1,hv2", "--out", "s.json"])
         {
             WorkingDirectory = dir.Path,
             RedirectStandardOutput = true,
@@ -245,7 +269,7 @@ public sealed class RunWithCollectionTests
     public void Run_with_hosts_on_a_platform_without_CIM_exits_69_before_evaluating()
     {
         using var dir = new TempDir();
-        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--hosts", "hv1", "--out", "o");
+        var r = CollectCommandTests.Run(CollectCommandTests.Env(dir.Path), "run", "--transport", "mi", "--hosts", "hv1", "--out", "o");
         Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
         Assert.Equal(CollectCommands.PlatformMessage + Environment.NewLine, r.Err);
         Assert.False(File.Exists(dir.File("o/results.json")));

@@ -70,7 +70,7 @@ public sealed class PreflightRecordReplayCommandTests
     public void Preflight_on_a_platform_without_CIM_says_so_and_exits_69()
     {
         using var dir = new TempDir();
-        var r = Run(CollectCommandTests.Env(dir.Path), "collect", "--preflight", "--hosts", "x");
+        var r = Run(CollectCommandTests.Env(dir.Path), "collect", "--transport", "mi", "--preflight", "--hosts", "x");
         Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
         Assert.Equal(CollectCommands.PlatformMessage + Environment.NewLine, r.Err);
     }

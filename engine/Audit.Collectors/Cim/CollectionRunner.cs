@@ -16,6 +16,8 @@ public sealed record InventoryHost
     public string? MigrationGroup { get; init; }
     /// <summary>The machine the tool runs on, through a local session.</summary>
     public bool Local { get; init; }
+    /// <summary>This host's own WinRM port (--hosts host:port); null: the run's port. Not part of the host's identity.</summary>
+    public int? Port { get; init; }
 
     /// <summary>Snapshot identity: short upper-case name, FQDN when the inventory gave one (IP addresses kept as given).</summary>
     public HostFacts Identity()
@@ -126,7 +128,9 @@ public sealed class CollectionRunner(ICimSessionFactory factory, HostCollector? 
             ? "not collected: the collection was cancelled before this collector finished"
             : $"not collected: the host's time limit of {Seconds(options.HostTimeout)} was reached before this collector finished";
 
-        var connection = host.Local ? options.Connection with { Protocol = CimProtocol.Local } : options.Connection;
+        var connection = host.Local ? options.Connection with { Protocol = CimProtocol.Local }
+            : host.Port is { } port ? options.Connection with { Port = port }
+            : options.Connection;
         ICimSession? session = null;
         try
         {

@@ -46,19 +46,19 @@ public static partial class InventoryLoader
         return [.. hosts.Select(h => h.Host)];
     }
 
-    /// <summary>--hosts a,b,c (repeatable). Errors name the option.</summary>
+    /// <summary>--hosts a,b:5986,[::1]:5986 (repeatable; see <see cref="HostAddress"/>). Errors name the option and the entry.</summary>
     public static IReadOnlyList<InventoryHost> ParseList(IEnumerable<string> values, string option = "--hosts")
     {
         var bag = new DiagnosticBag();
         var hosts = new List<Located>();
-        foreach (var name in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        foreach (var entry in values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
         {
-            if (!IsValidName(name))
+            if (!HostAddress.TryParse(entry, out var address, out var error))
             {
-                bag.Error(DiagnosticCodes.InvalidInventory, $"{option}: '{name}' is not a host name or IP address");
+                bag.Error(DiagnosticCodes.InvalidInventory, $"{option}: {error}");
                 continue;
             }
-            hosts.Add(new Located(new InventoryHost { Name = name }, option, 0, 0));
+            hosts.Add(new Located(new InventoryHost { Name = address.Host, Port = address.Port }, option, 0, 0));
         }
         CheckDuplicates(hosts, bag);
         if (bag.HasErrors)

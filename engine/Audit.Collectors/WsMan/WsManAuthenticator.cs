@@ -24,7 +24,8 @@ public abstract class WsManAuthenticator
 
     public static WsManAuthenticator Basic(string user, string password) => new BasicAuthenticator(user, password);
 
-    public static WsManAuthenticator Negotiate(string host, string? user, string? password) => new NegotiateAuthenticator(host, user, password);
+    /// <summary>Kerberos through SPNEGO for HTTP/<paramref name="host"/>; <paramref name="seal"/> (plain HTTP): confidentiality too, each message then sealed with the context.</summary>
+    public static WsManAuthenticator Negotiate(string host, string? user, string? password, bool seal = false) => new NegotiateAuthenticator(host, user, password, seal);
 
     /// <summary>One request's authentication: its header, then the check of the host's answer.</summary>
     public abstract class Attempt : IDisposable
@@ -34,6 +35,13 @@ public abstract class WsManAuthenticator
         public virtual void Verify(HttpResponseMessage response, string what)
         {
         }
+
+        /// <summary>
+        /// After <see cref="Verify"/>: the established Kerberos context, now the caller's to keep and dispose (to seal
+        /// the messages that follow on the same connection); throws when there is none or it cannot encrypt.
+        /// </summary>
+        public virtual NegotiateAuthentication TakeSealingContext(string what) =>
+            throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: this authentication cannot seal messages") { Cause = "no Kerberos context" };
 
         public virtual void Dispose() => GC.SuppressFinalize(this);
     }
@@ -52,7 +60,7 @@ public abstract class WsManAuthenticator
         }
     }
 
-    private sealed class NegotiateAuthenticator(string host, string? user, string? password) : WsManAuthenticator
+    private sealed class NegotiateAuthenticator(string host, string? user, string? password, bool seal) : WsManAuthenticator
     {
         public string TargetName { get; } = "HTTP/" + host;
 
@@ -78,8 +86,9 @@ public abstract class WsManAuthenticator
                 Package = "Negotiate",
                 TargetName = TargetName,
                 Credential = credential,
-                // Over HTTPS the channel already protects the messages; what we ask Kerberos for is who we are and who they are.
-                RequiredProtectionLevel = ProtectionLevel.None,
+                // Over HTTPS the channel already protects the messages; what we ask Kerberos for is who we are and who
+                // they are. Over plain HTTP the context must also encrypt: each message is sealed with it.
+                RequiredProtectionLevel = seal ? ProtectionLevel.EncryptAndSign : ProtectionLevel.None,
                 RequireMutualAuthentication = true,
             });
             var token = negotiation.GetOutgoingBlob(ReadOnlySpan<byte>.Empty, out var status);
@@ -110,7 +119,31 @@ public abstract class WsManAuthenticator
 
         private sealed class Leg(NegotiateAuthentication negotiation, AuthenticationHeaderValue header, NegotiateAuthenticator owner) : Attempt
         {
+            private bool _taken;
+
             public override AuthenticationHeaderValue Header => header;
+
+            public override NegotiateAuthentication TakeSealingContext(string what)
+            {
+                if (!negotiation.IsAuthenticated)
+                {
+                    throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: the host did not complete Kerberos mutual authentication (no answer token), so messages cannot be sealed over plain HTTP")
+                    {
+                        Cause = "mutual authentication",
+                        Fix = $"check that the host is WinRM with Kerberos enabled (winrm get winrm/config/service/auth), or use --https",
+                    };
+                }
+                if (!negotiation.IsEncrypted)
+                {
+                    throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: the Kerberos context with {owner.TargetName} does not offer encryption, so messages cannot be sealed over plain HTTP")
+                    {
+                        Cause = "no confidentiality",
+                        Fix = "use --https (a WinRM HTTPS listener on the host, TCP 5986)",
+                    };
+                }
+                _taken = true;
+                return negotiation;
+            }
 
             /// <summary>Mutual authentication: the host's token, when it sends one, must complete the context.</summary>
             public override void Verify(HttpResponseMessage response, string what)
@@ -138,7 +171,10 @@ public abstract class WsManAuthenticator
 
             public override void Dispose()
             {
-                negotiation.Dispose();
+                if (!_taken)
+                {
+                    negotiation.Dispose();
+                }
                 base.Dispose();
             }
         }

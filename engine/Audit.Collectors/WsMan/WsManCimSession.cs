@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Text;
 using System.Xml.Linq;
 using Audit.Collectors.Cim;
 using Audit.Collectors.Directory;
@@ -10,11 +9,11 @@ using Audit.Collectors.Directory;
 namespace Audit.Collectors.WsMan;
 
 /// <summary>
-/// Sessions over WS-Management with <see cref="HttpClient"/>, on any OS. This version speaks HTTPS (the host's
-/// certificate checked against the system's trust or, with <see cref="CimConnectionOptions.CaFile"/>, against that CA
-/// only, and for the host's name) with Kerberos through SPNEGO (the current identity, or --user) or Basic. It refuses
-/// what it cannot do safely: plain HTTP (WinRM requires message encryption there, which needs Kerberos/NTLM sealing,
-/// not built yet) and DCOM. Those fail each host with the reason and the way forward, never silently.
+/// Sessions over WS-Management with <see cref="HttpClient"/>, on any OS. HTTPS (the host's certificate checked against
+/// the system's trust or, with <see cref="CimConnectionOptions.CaFile"/>, against that CA only, and for the host's
+/// name) with Kerberos through SPNEGO (the current identity, or --user) or Basic; or plain HTTP with Kerberos only,
+/// every message sealed (<see cref="WsManSealedChannel"/>). It refuses what it cannot do safely: Basic over plain HTTP,
+/// and DCOM. Those fail each host with the reason and the way forward, never silently.
 /// </summary>
 public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
 {
@@ -30,7 +29,14 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
         }
         if (!options.UseSsl)
         {
-            throw Refused(computerName, "WinRM over plain HTTP requires message encryption (Kerberos or NTLM sealing), which this transport does not do yet", "use --https (a WinRM HTTPS listener on the host, TCP 5986), or --transport mi on Windows");
+            if (options.Authentication == WsManAuthentication.Basic)
+            {
+                throw Refused(computerName, "Basic authentication over plain HTTP would send the password in clear text, so it is never done", "use --https with --auth basic, or Kerberos (drop --auth basic) over plain HTTP, where each message is sealed");
+            }
+            // Plain HTTP: Kerberos on one connection, then every message sealed with that context (MS-WSMV 2.2.9.1).
+            var httpEndpoint = new UriBuilder(Uri.UriSchemeHttp, computerName, options.Port ?? MiSessionPlan.WsManHttpPort, "/wsman").Uri;
+            var sealing = WsManAuthenticator.Negotiate(computerName, options.User, options.Password, seal: true);
+            return Task.FromResult<ICimSession>(new WsManCimSession(computerName, httpEndpoint, new WsManSealedChannel(httpEndpoint, sealing, options.OperationTimeout), options.OperationTimeout));
         }
         var port = options.Port ?? MiSessionPlan.WsManHttpsPort;
         var endpoint = new UriBuilder(Uri.UriSchemeHttps, computerName, port, "/wsman").Uri;
@@ -48,7 +54,7 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
         {
             auth = WsManAuthenticator.Negotiate(computerName, options.User, options.Password);
         }
-        return Task.FromResult<ICimSession>(new WsManCimSession(computerName, endpoint, client, auth, options.OperationTimeout));
+        return Task.FromResult<ICimSession>(new WsManCimSession(computerName, endpoint, new WsManHttpsChannel(endpoint, client, auth), options.OperationTimeout));
     }
 
     private static CimException Refused(string host, string why, string fix) =>
@@ -102,7 +108,7 @@ public sealed class WsManCimSessionFactory : ICimSessionFactory, IDisposable
 }
 
 /// <summary>One host over WS-Management: every <see cref="ICimSession"/> call as SOAP over HTTPS.</summary>
-internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpClient client, WsManAuthenticator auth, TimeSpan timeout) : ICimSession
+internal sealed class WsManCimSession(string computerName, Uri endpoint, IWsManChannel channel, TimeSpan timeout) : ICimSession
 {
     /// <summary>Key properties of the classes whose instance methods we call (WS-Management addresses an instance by its keys).</summary>
     private static readonly string[] KeyCandidates = ["CreationClassName", "Name", "SystemCreationClassName", "SystemName", "InstanceID", "DeviceID"];
@@ -191,57 +197,44 @@ internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpCli
     /// <summary>POSTs one envelope; a SOAP fault, an HTTP status or a transport failure becomes our classified <see cref="CimException"/>.</summary>
     private async Task<XDocument> SendAsync(string envelope, string what, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new StringContent(envelope, Encoding.UTF8, "application/soap+xml"),
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        using var negotiation = auth.Start(what);
-        request.Headers.Authorization = negotiation.Header;
-        HttpResponseMessage response;
+        WsManAnswer answer;
         try
         {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            answer = await channel.PostAsync(envelope, what, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
             throw Transport(e, what);
         }
-        using (response)
+        if (answer.Status == HttpStatusCode.Unauthorized)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: HTTP 401: the host refused the credentials")
             {
-                throw new CimException(CimErrorCode.AuthenticationFailed, $"{what}: HTTP 401: the host refused the credentials")
-                {
-                    Cause = "HTTP 401",
-                    Fix = auth.RefusedFix,
-                };
-            }
-            negotiation.Verify(response, what);
-            XDocument? doc = null;
-            if (text.Length > 0 && (response.Content.Headers.ContentType?.MediaType?.Contains("xml", StringComparison.OrdinalIgnoreCase) ?? false))
-            {
-                try
-                {
-                    doc = WsManResponse.Parse(text);
-                }
-                catch (System.Xml.XmlException e)
-                {
-                    throw new CimException(CimErrorCode.Failed, $"{what}: HTTP {(int)response.StatusCode}: the answer is not XML ({e.Message})");
-                }
-            }
-            if (doc is not null && WsManResponse.Fault(doc) is { } fault)
-            {
-                throw CimErrorClassifier.ToException(fault, what);
-            }
-            if (!response.IsSuccessStatusCode || doc is null)
-            {
-                throw new CimException(CimErrorCode.Failed, $"{what}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(doc is null ? " without a SOAP answer" : "")}");
-            }
-            return doc;
+                Cause = "HTTP 401",
+                Fix = channel.RefusedFix,
+            };
         }
+        XDocument? doc = null;
+        if (answer.Text.Length > 0 && (answer.MediaType?.Contains("xml", StringComparison.OrdinalIgnoreCase) ?? false))
+        {
+            try
+            {
+                doc = WsManResponse.Parse(answer.Text);
+            }
+            catch (System.Xml.XmlException e)
+            {
+                throw new CimException(CimErrorCode.Failed, $"{what}: HTTP {(int)answer.Status}: the answer is not XML ({e.Message})");
+            }
+        }
+        if (doc is not null && WsManResponse.Fault(doc) is { } fault)
+        {
+            throw CimErrorClassifier.ToException(fault, what);
+        }
+        if ((int)answer.Status is < 200 or > 299 || doc is null)
+        {
+            throw new CimException(CimErrorCode.Failed, $"{what}: HTTP {(int)answer.Status} {answer.Reason}{(doc is null ? " without a SOAP answer" : "")}");
+        }
+        return doc;
     }
 
     private CimException Transport(HttpRequestException e, string what)
@@ -258,12 +251,11 @@ internal sealed class WsManCimSession(string computerName, Uri endpoint, HttpCli
         var cause = socket?.SocketErrorCode.ToString() ?? e.HttpRequestError.ToString();
         var fix = socket?.SocketErrorCode == SocketError.HostNotFound || e.HttpRequestError == HttpRequestError.NameResolutionError
             ? "the host name does not resolve: check the name in the inventory and DNS"
-            : $"nothing answers on {ComputerName}:{endpoint.Port}: create a WinRM HTTPS listener on the host (winrm quickconfig -transport:https) and allow TCP {endpoint.Port} in its firewall";
+            : endpoint.Scheme == Uri.UriSchemeHttps
+            ? $"nothing answers on {ComputerName}:{endpoint.Port}: create a WinRM HTTPS listener on the host (winrm quickconfig -transport:https) and allow TCP {endpoint.Port} in its firewall"
+            : $"nothing answers on {ComputerName}:{endpoint.Port}: enable WinRM on the host (winrm quickconfig) and allow TCP {endpoint.Port} in its firewall";
         return new CimException(CimErrorCode.Unreachable, $"{what}: {cause}: {e.Message}", e) { Cause = cause, Fix = fix };
     }
 
-    public void Dispose()
-    {
-        // The HttpClient belongs to the factory (connections are pooled across hosts' sessions).
-    }
+    public void Dispose() => channel.Dispose();
 }

@@ -56,14 +56,34 @@ public sealed class WinRmStandIn : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
     public int OpenEnumerations => _contexts.Count;
+    /// <summary>The envelopes received, in clear (decrypted when they came sealed).</summary>
     public ConcurrentBag<string> Received { get; } = [];
+    /// <summary>The envelopes answered, in clear (before sealing).</summary>
+    public ConcurrentBag<string> Answered { get; } = [];
 
-    /// <summary>Serves HTTPS with <paramref name="certificate"/> (which must hold its private key).</summary>
-    public async Task StartAsync(X509Certificate2 certificate)
+    /// <summary>Plain HTTP: the Kerberos context of each connection, which seals and unseals its messages.</summary>
+    private readonly ConcurrentDictionary<string, System.Net.Security.NegotiateAuthentication> _sealers = new(StringComparer.Ordinal);
+    private int _rejectedPlaintext;
+    private int _sealedRequests;
+
+    /// <summary>Bodies refused on plain HTTP because they came in clear text after Kerberos authentication.</summary>
+    public int RejectedPlaintext => Volatile.Read(ref _rejectedPlaintext);
+
+    /// <summary>Sealed requests unsealed and answered sealed (plain HTTP).</summary>
+    public int SealedRequests => Volatile.Read(ref _sealedRequests);
+
+    /// <summary>Serves HTTPS with <paramref name="certificate"/> (which must hold its private key), or plain HTTP when null.</summary>
+    public async Task StartAsync(X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            if (certificate is not null)
+            {
+                l.UseHttps(certificate);
+            }
+        }));
         _app = builder.Build();
         _app.MapPost("/wsman", HandleAsync);
         await _app.StartAsync();
@@ -80,13 +100,21 @@ public sealed class WinRmStandIn : IAsyncDisposable
         }
         var authorization = http.Request.Headers.Authorization.ToString();
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_user}:{_password}"));
+        var plainHttp = !http.Request.IsHttps;
+        System.Net.Security.NegotiateAuthentication? sealer = null;
         if (authorization.StartsWith("Negotiate ", StringComparison.Ordinal) && AcceptNegotiate)
         {
             // Kerberos through SPNEGO, accepted with the keytab KRB5_KTNAME names (HTTP/localhost in the test KDC's realm).
-            using var server = new System.Net.Security.NegotiateAuthentication(new System.Net.Security.NegotiateAuthenticationServerOptions { Package = "Negotiate" });
-            var mutual = server.GetOutgoingBlob(Convert.FromBase64String(authorization["Negotiate ".Length..]), out var negotiated);
-            if (negotiated != System.Net.Security.NegotiateAuthenticationStatusCode.Completed)
+            // Over plain HTTP the context must encrypt, and it stays with the connection to seal what follows on it.
+            var server = new System.Net.Security.NegotiateAuthentication(new System.Net.Security.NegotiateAuthenticationServerOptions
             {
+                Package = "Negotiate",
+                RequiredProtectionLevel = plainHttp ? System.Net.Security.ProtectionLevel.EncryptAndSign : System.Net.Security.ProtectionLevel.None,
+            });
+            var mutual = server.GetOutgoingBlob(Convert.FromBase64String(authorization["Negotiate ".Length..]), out var negotiated);
+            if (negotiated != System.Net.Security.NegotiateAuthenticationStatusCode.Completed || (plainHttp && !server.IsEncrypted))
+            {
+                server.Dispose();
                 http.Response.StatusCode = 401;
                 http.Response.Headers.WWWAuthenticate = "Negotiate";
                 return;
@@ -96,21 +124,70 @@ public sealed class WinRmStandIn : IAsyncDisposable
             {
                 http.Response.Headers.WWWAuthenticate = "Negotiate " + Convert.ToBase64String(mutual);
             }
+            if (plainHttp)
+            {
+                if (_sealers.TryRemove(http.Connection.Id, out var previous))
+                {
+                    previous.Dispose();
+                }
+                _sealers[http.Connection.Id] = sealer = server;
+            }
+            else
+            {
+                server.Dispose();
+            }
         }
-        else if (authorization != expected)
+        else if (plainHttp && AcceptNegotiate && authorization.Length == 0 && _sealers.TryGetValue(http.Connection.Id, out var established))
         {
+            sealer = established;
+        }
+        else if (plainHttp || authorization != expected)
+        {
+            // Never Basic over plain HTTP (as WinRM, whose AllowUnencrypted is false by default).
             http.Response.StatusCode = 401;
             http.Response.Headers.WWWAuthenticate = AcceptNegotiate ? "Negotiate" : "Basic realm=\"WSMAN\"";
             return;
         }
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync();
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        string text;
+        if (sealer is not null)
+        {
+            if (body.Length == 0)
+            {
+                http.Response.StatusCode = 200; // the authentication request: the context is now bound to this connection
+                return;
+            }
+            if (!http.Request.ContentType?.StartsWith("multipart/encrypted", StringComparison.OrdinalIgnoreCase) ?? true)
+            {
+                Interlocked.Increment(ref _rejectedPlaintext);
+                http.Response.StatusCode = 400; // WinRM: unencrypted traffic is refused on HTTP
+                return;
+            }
+            text = SealedMessages.Unseal(sealer, body);
+            Interlocked.Increment(ref _sealedRequests);
+        }
+        else
+        {
+            text = Encoding.UTF8.GetString(body);
+        }
         Received.Add(text);
         var envelope = XDocument.Parse(text);
         var (status, answer) = Answer(envelope);
+        var answerText = answer.ToString(SaveOptions.DisableFormatting);
+        Answered.Add(answerText);
         http.Response.StatusCode = status;
+        if (sealer is not null)
+        {
+            var sealedAnswer = SealedMessages.Seal(sealer, answerText);
+            http.Response.Headers.ContentType = "multipart/encrypted;protocol=\"application/HTTP-Kerberos-session-encrypted\";boundary=\"Encrypted Boundary\"";
+            http.Response.ContentLength = sealedAnswer.Length;
+            await http.Response.Body.WriteAsync(sealedAnswer);
+            return;
+        }
         http.Response.ContentType = "application/soap+xml;charset=UTF-8";
-        await http.Response.WriteAsync(answer.ToString(SaveOptions.DisableFormatting), Encoding.UTF8);
+        await http.Response.WriteAsync(answerText, Encoding.UTF8);
     }
 
     private static XNamespace S => WsManNames.Soap;
@@ -306,6 +383,11 @@ public sealed class WinRmStandIn : IAsyncDisposable
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+        foreach (var s in _sealers.Values)
+        {
+            s.Dispose();
+        }
+        _sealers.Clear();
     }
 
     /// <summary>A private CA and a server certificate for localhost / 127.0.0.1 signed by it (made per test, nothing installed).</summary>
@@ -353,13 +435,13 @@ public sealed class WinRmLab : IAsyncDisposable
     public WinRmStandIn StandIn { get; }
     public int Port => StandIn.Port;
 
-    public static async Task<WinRmLab> StartAsync(CimRecordingDocument recording, string user, string password, bool acceptNegotiate = false, TimeSpan latency = default)
+    public static async Task<WinRmLab> StartAsync(CimRecordingDocument recording, string user, string password, bool acceptNegotiate = false, TimeSpan latency = default, bool plainHttp = false)
     {
         var (ca, server) = WinRmStandIn.Certificates();
         var lab = new WinRmLab(ca, server, new WinRmStandIn(recording, user, password) { AcceptNegotiate = acceptNegotiate, Latency = latency });
         try
         {
-            await lab.StandIn.StartAsync(server);
+            await lab.StandIn.StartAsync(plainHttp ? null : server);
             return lab;
         }
         catch

@@ -66,8 +66,12 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Contains("<w:OptimizeEnumeration />", enumerate, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 17's done-when command, as written: audit collect --transport wsman --hosts 127.0.0.1:PORT --https --ca ...
+    /// (Basic with a local account: Kerberos needs a host name its SPN uses), then audit evaluate on that snapshot.
+    /// </summary>
     [Fact]
-    public async Task Collect_over_wsman_from_the_command_line_then_evaluate_on_Linux()
+    public async Task Collect_over_wsman_with_host_colon_port_from_the_command_line_then_evaluate_on_Linux()
     {
         await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), User, Password);
         var (dir, standIn) = (lab.Dir, lab.StandIn);
@@ -80,24 +84,56 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         };
         var o = new StringWriter();
         var e = new StringWriter();
-        var code = CliApp.Run(["collect", "--transport", "wsman", "--hosts", "localhost", "--port", standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--https", "--ca", "ca.pem", "--auth", "basic", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], o, e, env);
+        var hostPort = "127.0.0.1:" + standIn.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var code = CliApp.Run(["collect", "--transport", "wsman", "--hosts", hostPort, "--https", "--ca", "ca.pem",
+            "--auth", "basic", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], o, e, env);
         Assert.True(code == ExitCodes.Compliant, $"exit {code}\n{o}\n{e}");
+        Assert.True(standIn.Requests > 10, $"{standIn.Requests} requests reached the stand-in");
         var text = File.ReadAllText(dir.File("snap.json"));
         Assert.DoesNotContain(Password, text + o + e, StringComparison.Ordinal);
         var snapshot = SnapshotLoader.Load(dir.File("snap.json")).Value;
-        Assert.Equal(Normalised(await ReplayAsync("hv2012-cluster-node")), Normalised(snapshot.Hosts.Single()));
+        var host = snapshot.Hosts.Single();
+        Assert.Equal("127.0.0.1", host.Name);
+        Assert.All(host.Collection, c => Assert.Equal(CollectionState.Ok, c.Status));
+        Assert.Equal(Normalised(await ReplayAsync("hv2012-cluster-node")), Normalised(host));
 
         var eo = new StringWriter();
         var ee = new StringWriter();
         var evaluated = CliApp.Run(["evaluate", "--snapshot", "snap.json", "--rules", RepoPaths.Rules, "--out", "out", "--format", "json"], eo, ee, env);
         Assert.True(evaluated is ExitCodes.Compliant or ExitCodes.Failed, $"exit {evaluated}\n{ee}");
         var results = ResultsLoader.Load(dir.File("out/results.json")).Value;
-        Assert.Contains(results.Results, v => v.Entity == "LOCALHOST/LEGACY-XP" && v.RuleId == "HV-IS-001" && v.Outcome == Outcome.Pass);
+        Assert.Contains(results.Results, v => v.Entity == "127.0.0.1/LEGACY-XP" && v.RuleId == "HV-IS-001" && v.Outcome == Outcome.Pass);
         // The host's only errors are the recording's own: OFF01's disk could not be read (GetVirtualHardDiskSettingData failed), as in the replay.
-        var errors = results.Results.Where(v => v.Outcome == Outcome.Error && v.Host == "LOCALHOST").ToList();
+        var errors = results.Results.Where(v => v.Outcome == Outcome.Error && v.Host == "127.0.0.1").ToList();
         Assert.NotEmpty(errors);
-        Assert.All(errors, v => Assert.Equal("LOCALHOST/OFF01", v.Entity));
+        Assert.All(errors, v => Assert.Equal("127.0.0.1/OFF01", v.Entity));
+    }
+
+    /// <summary>Issue 17: off Windows the default transport is wsman; no --transport needed.</summary>
+    [Fact]
+    public async Task Off_Windows_wsman_is_the_default_transport()
+    {
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("server-without-hyperv"), User, Password);
+        var env = new CliEnvironment { CurrentDirectory = lab.Dir.Path, GetVariable = n => n == "WINRM_PW" ? Password : null, CanCollectCim = false };
+        var e = new StringWriter();
+        var code = CliApp.Run(["collect", "--hosts", "127.0.0.1:" + lab.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--https", "--ca", "ca.pem",
+            "--auth", "basic", "--user", User, "--password-env", "WINRM_PW", "--out", "snap.json"], new StringWriter(), e, env);
+        Assert.True(code == ExitCodes.Compliant, $"exit {code}\n{e}");
+        Assert.True(lab.StandIn.Requests > 0);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:0", "'127.0.0.1:0' is not host, host:port or [IPv6]:port: the port '0' is not a number from 1 to 65535")]
+    [InlineData("hv1,[::1:5986", "'[::1:5986' is not host, host:port or [IPv6]:port: '[' without its ']'")]
+    [InlineData("hv1:59a6", "'hv1:59a6' is not host, host:port or [IPv6]:port: the port '59a6' is not a number from 1 to 65535")]
+    public void A_bad_hosts_entry_is_a_usage_error_naming_it(string hosts, string expected)
+    {
+        using var dir = new TempDir();
+        var e = new StringWriter();
+        var code = CliApp.Run(["collect", "--transport", "wsman", "--hosts", hosts, "--https", "--out", "snap.json"], new StringWriter(), e, new CliEnvironment { CurrentDirectory = dir.Path, CanCollectCim = false });
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--hosts: " + expected, e.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("snap.json")));
     }
 
     [Fact]
@@ -156,7 +192,7 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     [Theory]
-    [InlineData(false, "tester", "plain HTTP requires message encryption")]
+    [InlineData(false, "tester", "Basic authentication over plain HTTP would send the password in clear text")]
     [InlineData(true, null, "Basic authentication needs --user")]
     public async Task What_this_transport_cannot_do_safely_is_refused_per_host_with_the_way_forward(bool https, string? user, string expected)
     {
@@ -167,6 +203,21 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal((int)CimErrorCode.PlatformNotSupported, os.ErrorCode);
         Assert.Contains(expected, os.Message, StringComparison.Ordinal);
         Assert.Contains("fix:", os.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Basic_over_plain_HTTP_is_never_sent()
+    {
+        await using var lab = await WinRmLab.StartAsync(CimRecording.Load("hv2012-cluster-node"), "tester", "P@ss-w0rd-7e1", plainHttp: true);
+        await using var proxy = new CapturingProxy(lab.Port);
+        proxy.Start();
+        using var factory = new WsManCimSessionFactory();
+        var result = await new CollectionRunner(factory).RunAsync([new InventoryHost { Name = "localhost" }], new CollectionRunOptions
+        {
+            Connection = new CimConnectionOptions { UseSsl = false, Port = proxy.Port, User = "tester", Password = "P@ss-w0rd-7e1", Authentication = WsManAuthentication.Basic },
+        });
+        Assert.Equal(0, proxy.Connections);
+        Assert.All(result.Hosts[0].Collection, c => Assert.Equal((int)CimErrorCode.PlatformNotSupported, c.ErrorCode));
     }
 
     /// <summary>
