@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Audit.Collectors.Cim;
 using Audit.Collectors.Directory;
+using Audit.Collectors.Estate;
 using Audit.Collectors.Inventory;
 using Audit.Collectors.Preflight;
 using Audit.Collectors.Recording;
@@ -291,59 +292,18 @@ internal sealed class CollectRun(CliContext ctx)
         EnsureFolder(Path.GetDirectoryName(s.Out) is { Length: > 0 } d ? d : ".", "--out");
         var directoryOptions = s.Directory is null ? null : DirectoryOptions(s);
 
-        IReadOnlyList<HostFacts> hosts = [];
-        var complete = true;
-        if (inventory.Count > 0)
+        var progress = new ProgressPrinter(ctx);
+        var collected = new EstateCollector(factory).CollectAsync(new EstateRequest
         {
-            var progress = new ProgressPrinter(ctx);
-            var result = new CollectionRunner(factory).RunAsync(inventory, runOptions!, progress, ctx.Cancel).GetAwaiter().GetResult();
-            progress.Finish();
-            hosts = [.. result.Hosts.OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)];
-            complete = result.Complete;
-        }
-
-        DirectoryFacts? directory = null;
-        if (directoryOptions is not null && !ctx.Cancel.IsCancellationRequested)
-        {
-            try
-            {
-                directory = new LdapDirectoryCollector().CollectAsync(directoryOptions, ctx.Cancel).GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                complete = false;
-                directory = new DirectoryFacts { Source = directoryOptions.SafeSource, Collection = new CollectionStatus { Collector = Core.Collectors.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" } };
-            }
-        }
-        else if (directoryOptions is not null)
-        {
-            complete = false;
-            directory = new DirectoryFacts { Source = directoryOptions.SafeSource, Collection = new CollectionStatus { Collector = Core.Collectors.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" } };
-        }
-
-        var snapshot = new Snapshot
-        {
+            Hosts = inventory,
+            HostOptions = runOptions,
+            Directory = directoryOptions,
             CollectedAt = collectedAt,
             Collector = new ToolInfo { Name = "audit", Version = ctx.Env.Build.Version, Machine = replay is null ? Environment.MachineName : replay.RecordedOn },
-            Complete = complete,
-            Hosts = hosts,
-            Directory = directory,
-        };
-        CollectCommands.WriteSnapshot(outPath, s.Out, snapshot);
-
-        var failedHosts = hosts.Count(h => h.Collection.Any(c => c.Status == CollectionState.Error));
-        var parts = new List<string>();
-        if (inventory.Count > 0)
-        {
-            parts.Add($"{hosts.Count} host(s), {failedHosts} with errors");
-        }
-        if (directory is not null)
-        {
-            parts.Add(directory.Collection.Status == CollectionState.Ok
-                ? $"directory {directory.Domain}: {directory.Computers.Count} computer(s)"
-                : $"directory error: {directory.Collection.Message}");
-        }
-        ctx.Out.WriteLine(CliContext.Sanitize($"Collected {string.Join("; ", parts)}{(complete ? "" : " (INCOMPLETE: cancelled)")}; wrote {s.Out}"));
+        }, progress, ctx.Cancel).GetAwaiter().GetResult();
+        progress.Finish();
+        CollectCommands.WriteSnapshot(outPath, s.Out, collected.Snapshot);
+        ctx.Out.WriteLine(CliContext.Sanitize($"Collected {collected.Describe(inventory.Count > 0)}{(collected.Snapshot.Complete ? "" : " (INCOMPLETE: cancelled)")}; wrote {s.Out}"));
         if (replay is not null && replay.Misses.Count > 0)
         {
             ctx.Err.WriteLine(CliContext.Sanitize($"audit: {replay.Misses.Count} question(s) the recordings do not answer (errors in the snapshot), first: {replay.Misses[0]}"));
@@ -353,8 +313,7 @@ internal sealed class CollectRun(CliContext ctx)
         {
             return saved;
         }
-        var anyError = failedHosts > 0 || directory?.Collection.Status == CollectionState.Error;
-        return complete && !anyError ? ExitCodes.Compliant : ExitCodes.Incomplete;
+        return collected.Clean ? ExitCodes.Compliant : ExitCodes.Incomplete;
     }
 
     /// <summary>
