@@ -61,20 +61,20 @@ public static class JsonFileLoader
             throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid UTF-8 byte 0x{bytes[badUtf8]:X2} at byte offset {badUtf8}", displayPath, l, c));
         }
 
-        // Hash and deserialise on another core while this one checks syntax and schema; the value is used only when the
-        // checks pass. The fast check passes valid documents without building NJsonSchema's tree (and without a
-        // separate syntax pass: it reads every token); anything it cannot vouch for gets the full checks, which give the
-        // positioned diagnostics.
+        // Deserialise on another core while this one checks syntax and schema, then hashes; the value is used only when
+        // the checks pass. Deserialisation is the longer of the two (the floor of any load), so the hash is taken here,
+        // after the schema check, not before it on the other core. The fast check passes valid documents without
+        // building NJsonSchema's tree (and without a separate syntax pass: it reads every token); anything it cannot
+        // vouch for gets the full checks, which give the positioned diagnostics.
         var background = Task.Run(() =>
         {
-            var sha = Hashing.Sha256(raw);
             try
             {
-                return (Sha: sha, Value: JsonSerializer.Deserialize<T>(bytes, AuditJson.Options), Error: (JsonException?)null);
+                return (Value: JsonSerializer.Deserialize<T>(bytes, AuditJson.Options), Error: (JsonException?)null);
             }
             catch (JsonException e)
             {
-                return (Sha: sha, Value: default(T), Error: e);
+                return (Value: default(T), Error: e);
             }
         });
         try
@@ -95,7 +95,8 @@ public static class JsonFileLoader
             throw;
         }
 
-        var (hash, value, error) = background.GetAwaiter().GetResult();
+        var hash = Hashing.Sha256(raw);
+        var (value, error) = background.GetAwaiter().GetResult();
         if (error is not null)
         {
             var line = (int)(error.LineNumber ?? 0) + 1;

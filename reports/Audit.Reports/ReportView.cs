@@ -55,7 +55,9 @@ public sealed class ReportView
     public static ReportView Build(ResultsDocument results)
     {
         var s = results.Summary;
-        var families = results.Rules.Select(r => r.Family).Concat(results.Results.Select(v => Family(v.RuleId)))
+        // The family of each distinct rule id, not of each verdict (a substring per verdict for a few dozen rules).
+        var ruleIds = results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).ToList();
+        var families = results.Rules.Select(r => r.Family).Concat(ruleIds.Select(Family))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var familyNames = families.Select(TextSanitizer.Name).ToList();
         var familyOf = results.Rules.ToDictionary(r => r.Id, r => r.Family, StringComparer.Ordinal);
@@ -117,7 +119,7 @@ public sealed class ReportView
             FamilyIndex = familyIndex,
             VerdictGroups = Array.ConvertAll(keys, k => groupIndex[k]),
             Top = TopView.Build(results, groups),
-            RuleIds = results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
+            RuleIds = ruleIds.Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
             Clusters = groups.Where(g => g.Cluster.Length > 0).Select(g => g.Cluster).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
@@ -401,6 +403,9 @@ internal static class ReportData
     /// </summary>
     private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>Pending bytes at which the writer hands its buffer to the stream.</summary>
+    private const int FlushBytes = 1 << 16;
+
     /// <summary>Writes the data block straight to <paramref name="destination"/> (tens of MiB for a large estate: no intermediate copy).</summary>
     public static void Write(ResultsDocument results, ReportView view, Stream destination)
     {
@@ -488,6 +493,12 @@ internal static class ReportData
                 w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity)) ? 1 : 0);
                 WriteNullable(w, v.Remediation);
                 w.WriteEndArray();
+                if (w.BytesPending >= FlushBytes)
+                {
+                    // Utf8JsonWriter never flushes by itself: without this the whole block (tens of MiB) would grow in
+                    // its buffer by doubling, copied at each step, before reaching the stream.
+                    w.Flush();
+                }
             }
             w.WriteEndArray();
             w.WriteEndObject();

@@ -29,11 +29,6 @@ public sealed record Measurement
     public int Rules { get; init; }
     public long PeakWorkingSetBytes { get; init; }
     public long AllocatedBytes { get; init; }
-    /// <summary>Median wall time of <c>audit evaluate</c> (every output) as a separate process.</summary>
-    public double ProcessMs { get; init; }
-    public int ProcessExit { get; init; }
-    /// <summary>Median wall time of a separate process that only reads and deserialises the snapshot (the floor, cold, like for like with <see cref="ProcessMs"/>).</summary>
-    public double FloorProcessMs { get; init; }
 }
 
 /// <summary>
@@ -49,39 +44,226 @@ public static class WholeRun
     {
         Directory.CreateDirectory(o.Dir);
         var rows = new List<Measurement>();
+        var processRows = new List<ProcessRow>();
+        var identical = true;
+        if (!ProcessRun.HasGnuTime)
+        {
+            Console.Error.WriteLine("note: /usr/bin/time (Debian package 'time') is missing: no CPU time or peak RSS for the separate processes");
+        }
         foreach (var hosts in o.Sizes)
         {
-            var estate = Path.Combine(o.Dir, $"estate-{hosts}x{o.VmsPerHost}-seed{o.Seed}.json");
-            if (!File.Exists(estate))
+            EnsureEstate(hosts, o);
+        }
+        var startup = o.Startup ? MeasureStartup(o, ref identical) : [];
+        foreach (var hosts in o.Sizes)
+        {
+            var estate = EstatePath(hosts, o);
+            var m = new Measurement { Estate = Path.GetFileName(estate), FileBytes = new FileInfo(estate).Length };
+            if (o.Stages)
             {
-                var sw = Stopwatch.StartNew();
-                var generated = EstateGenerator.Generate(new GeneratorOptions { Hosts = hosts, VmsPerHost = o.VmsPerHost, Seed = o.Seed, ViolationRate = 0.05 });
-                AtomicFile.Write(estate, s => EstateGenerator.Write(generated.Snapshot, s));
-                Console.Error.WriteLine($"generated {estate} in {sw.Elapsed.TotalSeconds:F1} s");
-            }
-            var m = RunChild(estate, o);
-            if (m is null)
-            {
-                return 1;
+                m = RunChild(estate, o);
+                if (m is null)
+                {
+                    return 1;
+                }
+                rows.Add(m);
+                Console.Error.WriteLine(JsonSerializer.Serialize(m, Line));
             }
             if (o.Process)
             {
-                // Alternated and repeated, medians kept: this machine is shared and noisy.
-                var audit = new List<double>();
-                var floor = new List<double>();
-                var exit = 0;
-                for (var i = 0; i < Math.Max(1, o.Repeat); i++)
-                {
-                    floor.Add(TimeFloorProcess(estate));
-                    audit.Add(TimeAuditProcess(estate, o, out exit));
-                }
-                m = m with { ProcessMs = Median(audit), ProcessExit = exit, FloorProcessMs = Median(floor) };
+                var row = MeasureProcesses(hosts, estate, o);
+                processRows.Add(row);
+                identical &= row.Differences is not { Count: > 0 };
             }
-            rows.Add(m);
-            Console.Error.WriteLine(JsonSerializer.Serialize(m, Line));
         }
-        Print(rows, o);
-        return 0;
+        var merge = o.MergeShards > 0 ? MeasureMerge(o) : null;
+        if (rows.Count > 0)
+        {
+            Print(rows, o);
+        }
+        PrintProcesses(processRows, startup, merge, o);
+        return identical ? 0 : 2;
+    }
+
+    private static string EstatePath(int hosts, WholeRunOptions o) => Path.Combine(o.Dir, $"estate-{hosts}x{o.VmsPerHost}-seed{o.Seed}.json");
+
+    /// <summary>Generates the estate once (same options, same bytes); later runs reuse the file.</summary>
+    private static string EnsureEstate(int hosts, WholeRunOptions o)
+    {
+        var estate = EstatePath(hosts, o);
+        if (!File.Exists(estate))
+        {
+            var sw = Stopwatch.StartNew();
+            var generated = EstateGenerator.Generate(new GeneratorOptions { Hosts = hosts, VmsPerHost = o.VmsPerHost, Seed = o.Seed, ViolationRate = 0.05 });
+            AtomicFile.Write(estate, s => EstateGenerator.Write(generated.Snapshot, s));
+            Console.Error.WriteLine($"generated {estate} in {sw.Elapsed.TotalSeconds:F1} s");
+            generated = null;
+            Collect();
+        }
+        return estate;
+    }
+
+    private static readonly Dictionary<string, string> Reproducible = new() { ["SOURCE_DATE_EPOCH"] = "1764547200" };
+
+    /// <summary>The floor process, the CLI and (if given) the baseline CLI on one estate, alternated; then their outputs compared.</summary>
+    private static ProcessRow MeasureProcesses(int hosts, string estate, WholeRunOptions o)
+    {
+        var floor = new SampleSet("floor");
+        var cli = new SampleSet("audit evaluate");
+        var baseline = new SampleSet("baseline audit evaluate");
+        var outCli = Path.Combine(o.Dir, $"out-{hosts}-cli");
+        var outBaseline = Path.Combine(o.Dir, $"out-{hosts}-baseline");
+        ProcessSample Evaluate(string build, string outDir) => ProcessRun.Run(
+            ProcessRun.Command(build, "evaluate", "--snapshot", estate, "--rules", o.Rules, "--out", outDir, "--quiet", "--max-input-mb", "8192"),
+            environment: Reproducible);
+        var commands = new List<(SampleSet, Func<ProcessSample>)>
+        {
+            (floor, () => ProcessRun.Run(["dotnet", typeof(WholeRun).Assembly.Location, "--floor", estate])),
+            (cli, () => Evaluate(o.Cli, outCli)),
+        };
+        if (o.BaselineCli is not null)
+        {
+            commands.Add((baseline, () => Evaluate(o.BaselineCli, outBaseline)));
+        }
+        ProcessRun.Alternate(Math.Max(1, o.Repeat), commands);
+        var differences = o.BaselineCli is null ? null : OutputCompare.Compare(outBaseline, outCli);
+        foreach (var d in differences ?? [])
+        {
+            Console.Error.WriteLine($"{hosts} hosts: outputs differ: {d}");
+        }
+        var row = new ProcessRow(hosts, new FileInfo(estate).Length, floor, cli, o.BaselineCli is null ? null : baseline, differences);
+        Console.Error.WriteLine($"{hosts} hosts: floor {floor.Wall.Format(1000)} s, audit evaluate {cli.Wall.Format(1000)} s" +
+            (o.BaselineCli is null ? "" : $", baseline {baseline.Wall.Format(1000)} s, outputs {(differences!.Count == 0 ? "identical" : "DIFFER")}"));
+        return row;
+    }
+
+    /// <summary>'CLI start-up': the bundled sample through 'audit run', and 'audit --version', for each build.</summary>
+    private static List<(string Build, SampleSet Set)> MeasureStartup(WholeRunOptions o, ref bool identical)
+    {
+        var root = Path.GetDirectoryName(FindUp("Audit.sln"))!;
+        var builds = new List<(string Label, string Cli)> { ("cli", o.Cli) };
+        if (o.BaselineCli is not null)
+        {
+            builds.Add(("baseline", o.BaselineCli));
+        }
+        var sets = new List<(string Build, SampleSet Set)>();
+        var commands = new List<(SampleSet, Func<ProcessSample>)>();
+        foreach (var (label, build) in builds)
+        {
+            var run = new SampleSet("audit run (sample)");
+            var version = new SampleSet("audit --version");
+            var outDir = Path.Combine(o.Dir, $"out-sample-{label}");
+            commands.Add((run, () => ProcessRun.Run(ProcessRun.Command(build, "run", "--out", outDir, "--quiet"), root, Reproducible)));
+            commands.Add((version, () => ProcessRun.Run(ProcessRun.Command(build, "--version"), root)));
+            sets.Add((label, run));
+            sets.Add((label, version));
+        }
+        // One unmeasured round first: the first start after a build reads every file from disk.
+        foreach (var (_, run) in commands)
+        {
+            run();
+        }
+        ProcessRun.Alternate(Math.Max(1, o.StartupRepeat), commands);
+        if (o.BaselineCli is not null)
+        {
+            var differences = OutputCompare.Compare(Path.Combine(o.Dir, "out-sample-baseline"), Path.Combine(o.Dir, "out-sample-cli"));
+            foreach (var d in differences)
+            {
+                Console.Error.WriteLine($"sample: outputs differ: {d}");
+            }
+            identical &= differences.Count == 0;
+        }
+        return sets;
+    }
+
+    /// <summary>
+    /// 'audit snapshot merge' of shards: the estate of MergeShards x MergeHosts hosts cut into MergeShards snapshots of
+    /// consecutive hosts (the directory in the first, as one job per site plus one directory collection would give).
+    /// </summary>
+    private static SampleSet MeasureMerge(WholeRunOptions o)
+    {
+        var total = o.MergeShards * o.MergeHosts;
+        var shardDir = Path.Combine(o.Dir, $"shards-{o.MergeShards}x{o.MergeHosts}x{o.VmsPerHost}-seed{o.Seed}");
+        var shards = Enumerable.Range(0, o.MergeShards).Select(i => Path.Combine(shardDir, $"shard-{i:D2}.json")).ToList();
+        if (!shards.TrueForAll(File.Exists))
+        {
+            var whole = EnsureEstate(total, o);
+            var snapshot = JsonSerializer.Deserialize<Snapshot>(File.ReadAllBytes(whole), AuditJson.Options)!;
+            Directory.CreateDirectory(shardDir);
+            var per = (snapshot.Hosts.Count + o.MergeShards - 1) / o.MergeShards;
+            for (var i = 0; i < o.MergeShards; i++)
+            {
+                var shard = snapshot with { Hosts = [.. snapshot.Hosts.Skip(i * per).Take(per)], Directory = i == 0 ? snapshot.Directory : null };
+                AtomicFile.Write(shards[i], s => EstateGenerator.Write(shard, s));
+            }
+            snapshot = null;
+            Collect();
+            Console.Error.WriteLine($"cut {whole} into {o.MergeShards} shards in {shardDir}");
+        }
+        var merged = Path.Combine(o.Dir, "merged.json");
+        var set = new SampleSet($"audit snapshot merge ({o.MergeShards} shards of {o.MergeHosts} hosts)");
+        ProcessRun.Alternate(Math.Max(1, o.Repeat), [(set, () => ProcessRun.Run(ProcessRun.Command(o.Cli, ["snapshot", "merge", .. shards, "--out", merged])))]);
+        Console.Error.WriteLine($"{set.Label}: {set.Wall.Format(1000)} s, {new FileInfo(merged).Length / 1048576.0:F0} MiB written");
+        return set;
+    }
+
+    private static void PrintProcesses(List<ProcessRow> rows, List<(string Build, SampleSet Set)> startup, SampleSet? merge, WholeRunOptions o)
+    {
+        static string Mib(Spread s) => s.Format(1048576, "F0");
+        var table = new List<string[]>();
+        var header = new List<string> { "hosts", "file MiB", "floor s", "floor MiB", "audit evaluate s", "cpu s", "peak MiB", "evaluate/floor" };
+        if (o.BaselineCli is not null)
+        {
+            header.AddRange(["baseline s", "baseline cpu s", "baseline MiB", "baseline/floor", "outputs"]);
+        }
+        table.Add([.. header]);
+        foreach (var r in rows)
+        {
+            var cells = new List<string>
+            {
+                r.Hosts.ToString(CultureInfo.InvariantCulture), (r.FileBytes / 1048576.0).ToString("F0", CultureInfo.InvariantCulture),
+                r.Floor.Wall.Format(1000), Mib(r.Floor.Rss), r.Cli.Wall.Format(1000), r.Cli.Cpu.Format(1000), Mib(r.Cli.Rss),
+                (r.Cli.Wall.Median / r.Floor.Wall.Median).ToString("F2", CultureInfo.InvariantCulture),
+            };
+            if (r.Baseline is { } b)
+            {
+                cells.AddRange([b.Wall.Format(1000), b.Cpu.Format(1000), Mib(b.Rss), (b.Wall.Median / r.Floor.Wall.Median).ToString("F2", CultureInfo.InvariantCulture),
+                    r.Differences is { Count: 0 } ? "identical" : "DIFFER"]);
+            }
+            table.Add([.. cells]);
+        }
+        if (rows.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"Separate processes ({Math.Max(1, o.Repeat)} alternated runs each, median (min-max); {o.VmsPerHost} VMs per host, seed {o.Seed}, {Environment.ProcessorCount} cores):");
+            WriteTable(table);
+        }
+        if (startup.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"CLI start-up ({Math.Max(1, o.StartupRepeat)} alternated runs each, median (min-max), after one unmeasured round):");
+            var s = new List<string[]> { new[] { "command", "build", "wall s", "cpu s", "peak MiB" } };
+            s.AddRange(startup.Select(x => new[] { x.Set.Label, x.Build, x.Set.Wall.Format(1000), x.Set.Cpu.Format(1000), Mib(x.Set.Rss) }));
+            WriteTable(s);
+        }
+        if (merge is not null)
+        {
+            Console.WriteLine();
+            WriteTable([["command", "wall s", "cpu s", "peak MiB"], [merge.Label, merge.Wall.Format(1000), merge.Cpu.Format(1000), Mib(merge.Rss)]]);
+        }
+        Console.WriteLine($"cli = {o.Cli}{(o.BaselineCli is null ? "" : $"; baseline = {o.BaselineCli}")}; floor = a process that only reads and deserialises the snapshot;");
+        Console.WriteLine("cpu = user + system time of the process, peak = its maximum resident set size (GNU time); outputs = results.json, junit.xml and report.html of the two builds compared byte for byte, run times masked.");
+    }
+
+    private static void WriteTable(List<string[]> lines)
+    {
+        var widths = Enumerable.Range(0, lines[0].Length).Select(i => lines.Max(l => l[i].Length)).ToArray();
+        Console.WriteLine("| " + string.Join(" | ", lines[0].Select((c, i) => c.PadRight(widths[i]))) + " |");
+        Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
+        foreach (var l in lines.Skip(1))
+        {
+            Console.WriteLine("| " + string.Join(" | ", l.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))) + " |");
+        }
     }
 
     private static Measurement? RunChild(string estate, WholeRunOptions o)
@@ -104,51 +286,11 @@ public static class WholeRun
         return JsonSerializer.Deserialize<Measurement>(last);
     }
 
-    private static double Median(List<double> xs)
-    {
-        xs.Sort();
-        return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[(xs.Count / 2) - 1] + xs[xs.Count / 2]) / 2;
-    }
-
-    private static double TimeFloorProcess(string estate)
-    {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(WholeRun).Assembly.Location);
-        psi.ArgumentList.Add("--floor");
-        psi.ArgumentList.Add(estate);
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"floor process failed on {estate} (exit {p.ExitCode})");
-        }
-        return sw.Elapsed.TotalMilliseconds;
-    }
-
     /// <summary>The floor as a process: read the file and deserialise it with System.Text.Json, nothing else.</summary>
     public static int Floor(string estate)
     {
         var snapshot = JsonSerializer.Deserialize<Snapshot>(File.ReadAllBytes(estate), AuditJson.Options);
         return snapshot is null ? 1 : 0;
-    }
-
-    private static double TimeAuditProcess(string estate, WholeRunOptions o, out int exit)
-    {
-        var outDir = Path.Combine(o.Dir, "out-process");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(AuditRunner).Assembly.Location);
-        foreach (var a in new[] { "evaluate", "--snapshot", estate, "--rules", o.Rules, "--out", outDir, "--quiet", "--max-input-mb", "4096" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        _ = p.StandardOutput.ReadToEndAsync();
-        _ = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        exit = p.ExitCode;
-        return sw.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>The child: one estate, stage by stage.</summary>
@@ -269,10 +411,6 @@ public static class WholeRun
         var header = new List<string> { "hosts", "VMs", "file MiB", "floor s", "load+schema s", "compile s", "evaluate s", "eval cpu/wall" };
         header.AddRange(formats.Select(f => $"write {f} s"));
         header.AddRange(["total s", "total/floor", "peak MiB", "verdicts", "verdicts/s"]);
-        if (o.Process)
-        {
-            header.AddRange(["floor process s", "audit evaluate s", "evaluate/floor process", "evaluate/floor in-process", "exit"]);
-        }
         var lines = new List<string[]> { header.ToArray() };
         foreach (var r in rows)
         {
@@ -293,20 +431,10 @@ public static class WholeRun
                 r.Verdicts.ToString(CultureInfo.InvariantCulture),
                 (r.Verdicts / (r.EvaluateMs / 1000)).ToString("F0", CultureInfo.InvariantCulture),
             ]);
-            if (o.Process)
-            {
-                cells.AddRange(
-                [
-                    S(r.FloorProcessMs), S(r.ProcessMs),
-                    (r.ProcessMs / r.FloorProcessMs).ToString("F2", CultureInfo.InvariantCulture),
-                    (r.ProcessMs / r.FloorMs).ToString("F2", CultureInfo.InvariantCulture),
-                    r.ProcessExit.ToString(CultureInfo.InvariantCulture),
-                ]);
-            }
             lines.Add([.. cells]);
         }
         var widths = Enumerable.Range(0, lines[0].Length).Select(i => lines.Max(l => l[i].Length)).ToArray();
-        Console.WriteLine($"Whole run: {rows.FirstOrDefault()?.Rules} rules, {o.VmsPerHost} VMs per host, seed {o.Seed}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine($"Stages in-process: {rows.FirstOrDefault()?.Rules} rules, {o.VmsPerHost} VMs per host, seed {o.Seed}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         Console.WriteLine("| " + string.Join(" | ", lines[0].Select((c, i) => c.PadRight(widths[i]))) + " |");
         Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
         foreach (var l in lines.Skip(1))
@@ -314,8 +442,7 @@ public static class WholeRun
             Console.WriteLine("| " + string.Join(" | ", l.Select((c, i) => c.PadLeft(widths[i]))) + " |");
         }
         Console.WriteLine("floor = File.ReadAllBytes + JsonSerializer.Deserialize<Snapshot> of the same file; total = load+schema + compile + evaluate + writes, in-process;");
-        Console.WriteLine("peak = Process.PeakWorkingSet64 of the measuring process; 'audit evaluate' = the CLI as a separate process, end to end, every output;");
-        Console.WriteLine("'floor process' = a separate process that only reads and deserialises the file; process times are medians of --repeat runs, alternated.");
+        Console.WriteLine("peak = Process.PeakWorkingSet64 of the measuring process (which also held the floor's document before).");
     }
 }
 
@@ -327,5 +454,19 @@ public sealed record WholeRunOptions
     public string Dir { get; init; } = "artifacts/bench";
     public string Rules { get; init; } = "rules";
     public bool Process { get; init; } = true;
-    public int Repeat { get; init; } = 3;
+    public int Repeat { get; init; } = 5;
+    /// <summary>Run the in-process child that times each stage (doubles the time of a size).</summary>
+    public bool Stages { get; init; } = true;
+    /// <summary>The CLI build timed: audit.dll (run with dotnet) or an executable.</summary>
+    public string Cli { get; init; } = typeof(AuditRunner).Assembly.Location;
+    /// <summary>A second build, alternated with <see cref="Cli"/>; outputs of the two are compared.</summary>
+    public string? BaselineCli { get; init; }
+    public bool Startup { get; init; } = true;
+    public int StartupRepeat { get; init; } = 9;
+    /// <summary>'audit snapshot merge' of this many shards of <see cref="MergeHosts"/> hosts (0: not measured).</summary>
+    public int MergeShards { get; init; }
+    public int MergeHosts { get; init; } = 1000;
 }
+
+/// <summary>One estate size measured as separate processes.</summary>
+public sealed record ProcessRow(int Hosts, long FileBytes, SampleSet Floor, SampleSet Cli, SampleSet? Baseline, List<string>? Differences);
