@@ -8,13 +8,13 @@ public sealed record DirectoryFacts
     /// <summary>Where it was read from (ldap://dc1:389), without credentials.</summary>
     public string? Source { get; init; }
     public string? BaseDn { get; init; }
-    public CollectionStatus Collection { get; init; } = new() { Collector = Collectors.Directory, Status = CollectionState.Error, Message = "not collected" };
+    public CollectionStatus Collection { get; init; } = new() { Collector = FactFamilies.Directory, Status = CollectionState.Error, Message = "not collected" };
 
-    [CollectedBy(Collectors.Directory)]
+    [CollectedBy(FactFamilies.Directory)]
     public IReadOnlyList<ComputerFacts> Computers { get; init; } = [];
 
     /// <summary>Groups that carry msDS-AllowedToDelegateTo (delegation set on a group has no effect on its members).</summary>
-    [CollectedBy(Collectors.Directory)]
+    [CollectedBy(FactFamilies.Directory)]
     public IReadOnlyList<GroupFacts> Groups { get; init; } = [];
 }
 

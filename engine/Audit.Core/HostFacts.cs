@@ -9,38 +9,38 @@ public sealed record HostFacts
     public string? Domain { get; init; }
 
     /// <summary>Failover cluster name, null when not clustered.</summary>
-    [CollectedBy(Collectors.Cluster)]
+    [CollectedBy(FactFamilies.Cluster)]
     public string? Cluster { get; init; }
 
     /// <summary>Migration group declared in the inventory for stand-alone hosts that migrate between each other.</summary>
     public string? MigrationGroup { get; init; }
 
-    [CollectedBy(Collectors.Os)]
+    [CollectedBy(FactFamilies.Os)]
     public OsFacts? Os { get; init; }
 
-    [CollectedBy(Collectors.Roles)]
+    [CollectedBy(FactFamilies.Roles)]
     public RoleFacts? Roles { get; init; }
 
     /// <summary>GuestInstaller\Version registry values as collected: value name -> version string.</summary>
-    [CollectedBy(Collectors.IntegrationServices)]
+    [CollectedBy(FactFamilies.IntegrationServices)]
     public IReadOnlyDictionary<string, string>? IntegrationServices { get; init; }
 
-    [CollectedBy(Collectors.Vms)]
+    [CollectedBy(FactFamilies.Vms)]
     public IReadOnlyList<VmFacts>? Vms { get; init; }
 
-    [CollectedBy(Collectors.Hotfixes)]
+    [CollectedBy(FactFamilies.Hotfixes)]
     public IReadOnlyList<HotfixFacts>? Hotfixes { get; init; }
 
-    [CollectedBy(Collectors.LiveMigration)]
+    [CollectedBy(FactFamilies.LiveMigration)]
     public LiveMigrationFacts? LiveMigration { get; init; }
 
-    [CollectedBy(Collectors.Storage)]
+    [CollectedBy(FactFamilies.Storage)]
     public StorageFacts? Storage { get; init; }
 
-    [CollectedBy(Collectors.ScheduledTasks)]
+    [CollectedBy(FactFamilies.ScheduledTasks)]
     public IReadOnlyList<ScheduledTaskFacts>? ScheduledTasks { get; init; }
 
-    [CollectedBy(Collectors.Smb)]
+    [CollectedBy(FactFamilies.Smb)]
     public SmbFacts? Smb { get; init; }
 
     /// <summary>One entry per collector run against this host.</summary>

@@ -32,7 +32,7 @@ public sealed record ToolInfo
 /// <summary>Which collector produced a fact family on a host, and whether it succeeded.</summary>
 public sealed record CollectionStatus
 {
-    /// <summary>Collector name, one of <see cref="Collectors"/>.</summary>
+    /// <summary>Collector name, one of <see cref="FactFamilies"/>.</summary>
     public string Collector { get; init; } = "";
     public CollectionState Status { get; init; }
     public string? Message { get; init; }
@@ -49,8 +49,8 @@ public enum CollectionState
     [JsonStringEnumMemberName("unsupported")] Unsupported,
 }
 
-/// <summary>Names of the collectors (fact families). A fact property names its collector with <see cref="CollectedByAttribute"/>.</summary>
-public static class Collectors
+/// <summary>Names of the fact families, one per collector. A fact property names its family with <see cref="CollectedByAttribute"/>.</summary>
+public static class FactFamilies
 {
     public const string Os = "os";
     public const string Roles = "roles";
@@ -64,7 +64,8 @@ public static class Collectors
     public const string Smb = "smb";
     public const string Directory = "directory";
 
-    public static readonly IReadOnlyList<string> HostCollectors =
+    /// <summary>The families collected from each host, in collection order.</summary>
+    public static readonly IReadOnlyList<string> OfHosts =
         [Os, Roles, Cluster, IntegrationServices, Vms, Hotfixes, LiveMigration, Storage, ScheduledTasks, Smb];
 }
 

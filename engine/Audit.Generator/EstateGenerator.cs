@@ -506,13 +506,13 @@ public static class EstateGenerator
         private static List<CollectionStatus> Collection(bool hyperV, bool hotfixesFailed)
         {
             var list = new List<CollectionStatus>();
-            foreach (var c in Collectors.HostCollectors)
+            foreach (var c in FactFamilies.OfHosts)
             {
-                if (c == Collectors.Hotfixes && hotfixesFailed)
+                if (c == FactFamilies.Hotfixes && hotfixesFailed)
                 {
                     list.Add(new CollectionStatus { Collector = c, Status = CollectionState.Error, Message = "Access denied (Win32_QuickFixEngineering)", ErrorCode = 2, DurationMs = 35.0 });
                 }
-                else if (!hyperV && c is Collectors.IntegrationServices or Collectors.Vms or Collectors.LiveMigration)
+                else if (!hyperV && c is FactFamilies.IntegrationServices or FactFamilies.Vms or FactFamilies.LiveMigration)
                 {
                     list.Add(new CollectionStatus { Collector = c, Status = CollectionState.Unsupported, Message = @"Hyper-V role not installed (root\virtualization\v2: invalid namespace)", DurationMs = 20.0 });
                 }
@@ -779,7 +779,7 @@ public static class EstateGenerator
                 Domain = o.Domain,
                 Source = $"ldaps://dc02.{o.Domain}:636",
                 BaseDn = baseDn,
-                Collection = new CollectionStatus { Collector = Collectors.Directory, Status = CollectionState.Ok, DurationMs = 300.0 + (computers.Count * 0.4) },
+                Collection = new CollectionStatus { Collector = FactFamilies.Directory, Status = CollectionState.Ok, DurationMs = 300.0 + (computers.Count * 0.4) },
                 Computers = computers,
                 Groups =
                 [

@@ -12,16 +12,16 @@ public static class CollectionRemediation
     /// <summary>What each collector reads: a description, and the namespace and class to try by hand.</summary>
     private static readonly Dictionary<string, (string What, string Namespace, string Class)> Sources = new(StringComparer.Ordinal)
     {
-        [Collectors.Os] = (@"root\cimv2 Win32_OperatingSystem", @"root\cimv2", "Win32_OperatingSystem"),
-        [Collectors.Roles] = (@"root\cimv2 Win32_ServerFeature", @"root\cimv2", "Win32_ServerFeature"),
-        [Collectors.Cluster] = (@"root\MSCluster (MSCluster_Cluster, MSCluster_Node; needs packet privacy over DCOM)", @"root\MSCluster", "MSCluster_Node"),
-        [Collectors.IntegrationServices] = (@"the registry through root\default StdRegProv (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version)", @"root\default", "StdRegProv"),
-        [Collectors.Vms] = (@"root\virtualization\v2 (Msvm_ComputerSystem, Msvm_KvpExchangeComponent, Msvm_VirtualHardDiskSettingData)", @"root\virtualization\v2", "Msvm_ComputerSystem"),
-        [Collectors.Hotfixes] = (@"root\cimv2 Win32_QuickFixEngineering", @"root\cimv2", "Win32_QuickFixEngineering"),
-        [Collectors.LiveMigration] = (@"root\virtualization\v2 Msvm_VirtualSystemMigrationServiceSettingData", @"root\virtualization\v2", "Msvm_VirtualSystemMigrationServiceSettingData"),
-        [Collectors.Storage] = (@"the registry through root\default StdRegProv (HKLM\SYSTEM\CurrentControlSet\Control\FileSystem)", @"root\default", "StdRegProv"),
-        [Collectors.ScheduledTasks] = (@"root\Microsoft\Windows\TaskScheduler MSFT_ScheduledTask", @"root\Microsoft\Windows\TaskScheduler", "MSFT_ScheduledTask"),
-        [Collectors.Smb] = (@"root\Microsoft\Windows\SMB MSFT_SmbServerConfiguration", @"root\Microsoft\Windows\SMB", "MSFT_SmbServerConfiguration"),
+        [FactFamilies.Os] = (@"root\cimv2 Win32_OperatingSystem", @"root\cimv2", "Win32_OperatingSystem"),
+        [FactFamilies.Roles] = (@"root\cimv2 Win32_ServerFeature", @"root\cimv2", "Win32_ServerFeature"),
+        [FactFamilies.Cluster] = (@"root\MSCluster (MSCluster_Cluster, MSCluster_Node; needs packet privacy over DCOM)", @"root\MSCluster", "MSCluster_Node"),
+        [FactFamilies.IntegrationServices] = (@"the registry through root\default StdRegProv (HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version)", @"root\default", "StdRegProv"),
+        [FactFamilies.Vms] = (@"root\virtualization\v2 (Msvm_ComputerSystem, Msvm_KvpExchangeComponent, Msvm_VirtualHardDiskSettingData)", @"root\virtualization\v2", "Msvm_ComputerSystem"),
+        [FactFamilies.Hotfixes] = (@"root\cimv2 Win32_QuickFixEngineering", @"root\cimv2", "Win32_QuickFixEngineering"),
+        [FactFamilies.LiveMigration] = (@"root\virtualization\v2 Msvm_VirtualSystemMigrationServiceSettingData", @"root\virtualization\v2", "Msvm_VirtualSystemMigrationServiceSettingData"),
+        [FactFamilies.Storage] = (@"the registry through root\default StdRegProv (HKLM\SYSTEM\CurrentControlSet\Control\FileSystem)", @"root\default", "StdRegProv"),
+        [FactFamilies.ScheduledTasks] = (@"root\Microsoft\Windows\TaskScheduler MSFT_ScheduledTask", @"root\Microsoft\Windows\TaskScheduler", "MSFT_ScheduledTask"),
+        [FactFamilies.Smb] = (@"root\Microsoft\Windows\SMB MSFT_SmbServerConfiguration", @"root\Microsoft\Windows\SMB", "MSFT_SmbServerConfiguration"),
     };
 
     /// <summary>Codes the CIM collectors record (CimErrorCode): access denied, and ours for timeout and unreachable.</summary>
@@ -32,7 +32,7 @@ public static class CollectionRemediation
     /// <summary>The fix for <paramref name="collector"/> on <paramref name="owner"/> given its collection record (null: none).</summary>
     public static string For(string collector, string owner, CollectionStatus? status)
     {
-        if (collector == Collectors.Directory)
+        if (collector == FactFamilies.Directory)
         {
             return status is null
                 ? "Collect the directory facts and merge them into the snapshot: audit collect --directory ldaps://DC --directory-base DN --out directory.json, then audit snapshot merge."

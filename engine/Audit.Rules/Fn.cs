@@ -31,7 +31,7 @@ public static class Fn
     public static bool VerAtLeast(string? actual, string? minimum) => Ver(actual) >= Ver(minimum);
 
     /// <summary>Host OS version at least <paramref name="minimum"/> (e.g. "6.2" for 2012, "10.0" for 2016).</summary>
-    [ReadsFacts(Collectors.Os)]
+    [ReadsFacts(FactFamilies.Os)]
     public static bool OsAtLeast(HostFacts host, string minimum) =>
         Ver(host.Os?.Version ?? throw new FactException($"OS facts of {host.Name} are missing")) >= Ver(minimum);
 
@@ -45,7 +45,7 @@ public static class Fn
     public static bool IsDomainController(ComputerFacts computer) => computer.Flags.ServerTrustAccount || (computer.UserAccountControl & 0x4000000) != 0;
 
     /// <summary>Installed KBs numbered above every KB of <paramref name="known"/>: updates newer than the data knows (possibly newer rollups).</summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static IReadOnlyList<string> KbsAbove(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> known)
     {
         var list = hotfixes ?? throw new FactException("hotfix list is missing");
@@ -122,7 +122,7 @@ public static class Fn
         return t.StartsWith("KB", StringComparison.OrdinalIgnoreCase) ? "KB" + t[2..] : "KB" + t;
     }
 
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static bool HasKb(IEnumerable<HotfixFacts>? hotfixes, string kb)
     {
         var list = hotfixes ?? throw new FactException("hotfix list is missing");
@@ -145,11 +145,11 @@ public static class Fn
     }
 
     /// <summary>True when any of <paramref name="kbs"/> is installed (a fix or anything that supersedes it).</summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static bool HasAnyKb(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> kbs) => kbs.Any(k => HasKb(hotfixes, k));
 
     /// <summary>Installed hotfix ids, normalised and sorted.</summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static IReadOnlyList<string> Kbs(IEnumerable<HotfixFacts>? hotfixes) =>
         [.. (hotfixes ?? throw new FactException("hotfix list is missing")).Select(h => Kb(h.Id)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];
 
@@ -157,7 +157,7 @@ public static class Fn
     /// For nodes of one cluster: each update that some nodes have and others lack, as "KB123 (missing on B, C)".
     /// Empty when all nodes carry the same set.
     /// </summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes) => KbDifferences(nodes, []);
 
     /// <summary>
@@ -165,7 +165,7 @@ public static class Fn
     /// carries rather than one by one: a node with a later rollup does not "lack" the superseded one (Windows Update no
     /// longer offers it).
     /// </summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static IReadOnlyList<string> KbDifferences(IEnumerable<HostFacts> nodes, IEnumerable<string> rollups)
     {
         var list = nodes.ToList();
@@ -335,25 +335,25 @@ public static class Fn
     /// </summary>
     public static string? GuestInstallerVersion(HostFacts host, string valueName)
     {
-        var status = host.Collection.FirstOrDefault(c => c.Collector == Collectors.IntegrationServices);
+        var status = host.Collection.FirstOrDefault(c => c.Collector == FactFamilies.IntegrationServices);
         if (host.Roles?.HyperV == true && status?.Status is not CollectionState.Ok)
         {
             // A Hyper-V host has the package; not having read it is not its absence.
             throw new FactException($"the Integration Services packages of {host.Name} were not collected ({status?.Message ?? "no collection record"}), so their evidence is unknown")
             {
-                HowToTell = CollectionRemediation.For(Collectors.IntegrationServices, host.Name, status),
+                HowToTell = CollectionRemediation.For(FactFamilies.IntegrationServices, host.Name, status),
             };
         }
         return Get(host.IntegrationServices, valueName)?.Trim() is { Length: > 0 } v && TryVer(v) is not null ? v : null;
     }
 
     /// <summary>Installed KBs among <paramref name="kbs"/>, in the order given.</summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static IReadOnlyList<string> InstalledOf(IEnumerable<HotfixFacts>? hotfixes, IEnumerable<string> kbs) =>
         [.. kbs.Where(k => HasKb(hotfixes, k)).Select(Kb)];
 
     /// <summary>The newest InstalledOn of the host's updates; throws when none carries a date.</summary>
-    [ReadsFacts(Collectors.Hotfixes)]
+    [ReadsFacts(FactFamilies.Hotfixes)]
     public static DateTimeOffset NewestInstall(IEnumerable<HotfixFacts>? hotfixes)
     {
         var list = hotfixes ?? throw new FactException("hotfix list is missing");
@@ -367,7 +367,7 @@ public static class Fn
         && target.ResourceBasedDelegationSids.Contains(sid, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Finds a scheduled task by folder path and name, or null. Paths compare case-insensitively with / or \ separators: "Microsoft/Windows/Defrag".</summary>
-    [ReadsFacts(Collectors.ScheduledTasks)]
+    [ReadsFacts(FactFamilies.ScheduledTasks)]
     public static ScheduledTaskFacts? Task(HostFacts host, string path, string name) =>
         (host.ScheduledTasks ?? throw new FactException($"scheduled tasks of {host.Name} were not collected"))
         .FirstOrDefault(t => string.Equals(TaskFolder(t.Path), TaskFolder(path), StringComparison.OrdinalIgnoreCase)

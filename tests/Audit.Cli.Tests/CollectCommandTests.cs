@@ -204,7 +204,7 @@ public sealed class CollectCommandTests
         var s = new Snapshot
         {
             CollectedAt = new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero),
-            Hosts = [.. hosts.Select(h => new HostFacts { Name = h, Collection = [new CollectionStatus { Collector = Core.Collectors.Os, Status = CollectionState.Ok }] })],
+            Hosts = [.. hosts.Select(h => new HostFacts { Name = h, Collection = [new CollectionStatus { Collector = Core.FactFamilies.Os, Status = CollectionState.Ok }] })],
         };
         File.WriteAllText(path, JsonSerializer.Serialize(s, AuditJson.Options));
     }

@@ -11,7 +11,7 @@ public sealed class SnapshotMergerTests
     private static HostFacts Host(string name) => new()
     {
         Name = name,
-        Collection = [new CollectionStatus { Collector = Collectors.Os, Status = CollectionState.Ok }],
+        Collection = [new CollectionStatus { Collector = FactFamilies.Os, Status = CollectionState.Ok }],
     };
 
     private static ComputerFacts Computer(string name, params string[] delegation) => new()
@@ -26,7 +26,7 @@ public sealed class SnapshotMergerTests
     {
         Domain = "lab.test",
         BaseDn = "DC=lab,DC=test",
-        Collection = new CollectionStatus { Collector = Collectors.Directory, Status = state },
+        Collection = new CollectionStatus { Collector = FactFamilies.Directory, Status = state },
         Computers = computers,
     };
 

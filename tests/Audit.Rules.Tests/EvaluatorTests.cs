@@ -22,7 +22,7 @@ public class EvaluatorTests
     public void Collector_error_makes_dependent_rules_error_never_pass()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-KB-001", "host", "host.Hotfixes.Count() >= 0"));
-        var host = Facts.Host("A", collection: [.. Facts.With(Collectors.Hotfixes, CollectionState.Error, "access denied").Select(c => c.Collector == Collectors.Hotfixes ? c with { ErrorCode = 2 } : c)], hotfixes: []);
+        var host = Facts.Host("A", collection: [.. Facts.With(FactFamilies.Hotfixes, CollectionState.Error, "access denied").Select(c => c.Collector == FactFamilies.Hotfixes ? c with { ErrorCode = 2 } : c)], hotfixes: []);
         var v = One(catalog, Facts.Snapshot(host));
         Assert.Equal(Outcome.Error, v.Outcome);
         Assert.Contains("'hotfixes' collection failed on A: access denied", v.Message, StringComparison.Ordinal);
@@ -34,11 +34,11 @@ public class EvaluatorTests
     public void Errors_carry_a_collection_fix_and_other_verdicts_none()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-LM-009", "host", "host.LiveMigration.Enabled"));
-        var timeout = Facts.Host("T", collection: [.. Facts.With(Collectors.LiveMigration, CollectionState.Error, "operation timed out").Select(c => c.Collector == Collectors.LiveMigration ? c with { ErrorCode = 1001 } : c)]);
-        var unreachable = Facts.Host("N", collection: [.. Facts.With(Collectors.LiveMigration, CollectionState.Error, "unreachable").Select(c => c.Collector == Collectors.LiveMigration ? c with { ErrorCode = 1002 } : c)]);
-        var other = Facts.Host("O", collection: Facts.With(Collectors.LiveMigration, CollectionState.Error, "Invalid query"));
-        var missing = Facts.Host("M", collection: [.. Facts.AllOk().Where(c => c.Collector != Collectors.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
-        var unsupported = Facts.Host("U", collection: Facts.With(Collectors.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
+        var timeout = Facts.Host("T", collection: [.. Facts.With(FactFamilies.LiveMigration, CollectionState.Error, "operation timed out").Select(c => c.Collector == FactFamilies.LiveMigration ? c with { ErrorCode = 1001 } : c)]);
+        var unreachable = Facts.Host("N", collection: [.. Facts.With(FactFamilies.LiveMigration, CollectionState.Error, "unreachable").Select(c => c.Collector == FactFamilies.LiveMigration ? c with { ErrorCode = 1002 } : c)]);
+        var other = Facts.Host("O", collection: Facts.With(FactFamilies.LiveMigration, CollectionState.Error, "Invalid query"));
+        var missing = Facts.Host("M", collection: [.. Facts.AllOk().Where(c => c.Collector != FactFamilies.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
+        var unsupported = Facts.Host("U", collection: Facts.With(FactFamilies.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
         var fine = Facts.Host("F") with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
         var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, unreachable, other, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity);
         Assert.Contains("--operation-timeout", results["T"].Remediation, StringComparison.Ordinal);
@@ -49,7 +49,7 @@ public class EvaluatorTests
         Assert.Equal((Outcome.Pass, null), (results["F"].Outcome, results["F"].Remediation));
 
         var vms = RuleSetText.Compile(RuleSetText.Rule("T-VM-009", "vm", "vm.State == \"Running\""));
-        var broken = Facts.Host("B", collection: Facts.With(Collectors.Vms, CollectionState.Error, "access denied"), vms: []);
+        var broken = Facts.Host("B", collection: Facts.With(FactFamilies.Vms, CollectionState.Error, "access denied"), vms: []);
         var blocked = One(vms, Facts.Snapshot(broken));
         Assert.Equal(("B/*", Outcome.Error), (blocked.Entity, blocked.Outcome));
         Assert.Contains(@"root\virtualization\v2", blocked.Remediation, StringComparison.Ordinal);
@@ -70,7 +70,7 @@ public class EvaluatorTests
         var nodes = new[]
         {
             Facts.Host("A", cluster: "C"),
-            Facts.Host("B", cluster: "C", collection: Facts.With(Collectors.Hotfixes, CollectionState.Error, "timeout"), hotfixes: []),
+            Facts.Host("B", cluster: "C", collection: Facts.With(FactFamilies.Hotfixes, CollectionState.Error, "timeout"), hotfixes: []),
         };
         var v = One(viaFunction, Facts.Snapshot(nodes));
         Assert.Equal(Outcome.Error, v.Outcome);
@@ -84,7 +84,7 @@ public class EvaluatorTests
     public void Missing_collection_record_is_an_error()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-LM-001", "host", "host.LiveMigration.Enabled"));
-        var host = Facts.Host("A", collection: [.. Facts.AllOk().Where(c => c.Collector != Collectors.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
+        var host = Facts.Host("A", collection: [.. Facts.AllOk().Where(c => c.Collector != FactFamilies.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
         var v = One(catalog, Facts.Snapshot(host));
         Assert.Equal(Outcome.Error, v.Outcome);
         Assert.Contains("no collection record", v.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public class EvaluatorTests
     public void Unsupported_collector_makes_rule_not_applicable()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-LM-002", "host", "host.LiveMigration.Enabled"));
-        var host = Facts.Host("DC", collection: Facts.With(Collectors.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
+        var host = Facts.Host("DC", collection: Facts.With(FactFamilies.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
         var v = One(catalog, Facts.Snapshot(host));
         Assert.Equal(Outcome.NotApplicable, v.Outcome);
         Assert.Contains("Hyper-V role not installed", v.Message, StringComparison.Ordinal);
@@ -146,7 +146,7 @@ public class EvaluatorTests
     public void Vm_rules_on_a_host_whose_vm_inventory_failed_give_one_error_for_that_host()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-VM-001", "vm", "vm.State == \"Running\""));
-        var broken = Facts.Host("B", collection: Facts.With(Collectors.Vms, CollectionState.Error, "WinRM timeout"), vms: []);
+        var broken = Facts.Host("B", collection: Facts.With(FactFamilies.Vms, CollectionState.Error, "WinRM timeout"), vms: []);
         var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(Facts.Host("A", vms: [Facts.Vm("V1", "1.0")]), broken));
         Assert.Equal(["A/V1", "B/*"], results.Results.Select(r => r.Entity));
         Assert.Equal(Outcome.Error, results.Results[1].Outcome);

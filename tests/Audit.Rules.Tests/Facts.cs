@@ -8,7 +8,7 @@ internal static class Facts
     public static readonly DateTimeOffset At = new(2026, 11, 24, 2, 0, 0, TimeSpan.Zero);
 
     public static IReadOnlyList<CollectionStatus> AllOk() =>
-        [.. Collectors.HostCollectors.Select(c => new CollectionStatus { Collector = c, Status = CollectionState.Ok })];
+        [.. FactFamilies.OfHosts.Select(c => new CollectionStatus { Collector = c, Status = CollectionState.Ok })];
 
     public static IReadOnlyList<CollectionStatus> With(string collector, CollectionState state, string message) =>
         [.. AllOk().Select(c => c.Collector == collector ? c with { Status = state, Message = message } : c)];
@@ -49,7 +49,7 @@ internal static class Facts
 
     public static DirectoryFacts Directory(params ComputerFacts[] computers) => new()
     {
-        Collection = new CollectionStatus { Collector = Collectors.Directory, Status = CollectionState.Ok },
+        Collection = new CollectionStatus { Collector = FactFamilies.Directory, Status = CollectionState.Ok },
         Computers = computers,
     };
 }

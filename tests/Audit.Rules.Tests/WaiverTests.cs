@@ -23,7 +23,7 @@ public class WaiverTests
     {
         var a = Facts.Host("A", vms: [Facts.Vm("OLD", "6.2.9200.16384"), Facts.Vm("NEW", "6.2.9200.16433")]);
         var b = Facts.Host("B", hotfixes: [new HotfixFacts { Id = "KB1" }, new HotfixFacts { Id = "KB2" }]);
-        var c = Facts.Host("C", collection: Facts.With(Collectors.Hotfixes, CollectionState.Error, "access denied"), hotfixes: []);
+        var c = Facts.Host("C", collection: Facts.With(FactFamilies.Hotfixes, CollectionState.Error, "access denied"), hotfixes: []);
         return RuleSetText.Evaluate(Catalog.Value, Facts.Snapshot(a, b, c));
     }
 

@@ -9,7 +9,7 @@ namespace Audit.Collectors.Cim;
 /// </summary>
 public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
 {
-    /// <summary>The collectors in the order of <see cref="Core.Collectors.HostCollectors"/>.</summary>
+    /// <summary>The collectors in the order of <see cref="Core.FactFamilies.OfHosts"/>.</summary>
     public static IReadOnlyList<IHostFactCollector> All { get; } =
     [
         new OsCollector(), new RolesCollector(), new ClusterCollector(), new IntegrationServicesCollector(), new VmCollector(),

@@ -2,10 +2,10 @@ using Audit.Core;
 
 namespace Audit.Collectors.Cim;
 
-/// <summary>One fact family on one host (the names of <see cref="Core.Collectors"/>).</summary>
+/// <summary>One fact family on one host (the names of <see cref="Core.FactFamilies"/>).</summary>
 public interface IHostFactCollector
 {
-    /// <summary>One of <see cref="Core.Collectors.HostCollectors"/>.</summary>
+    /// <summary>One of <see cref="Core.FactFamilies.OfHosts"/>.</summary>
     string Name { get; }
 
     /// <summary>

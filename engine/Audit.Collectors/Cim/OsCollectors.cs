@@ -9,7 +9,7 @@ public sealed class OsCollector : IHostFactCollector
     public const string OsQuery = "SELECT Caption, Version, BuildNumber, ServicePackMajorVersion, ProductType FROM Win32_OperatingSystem";
     public const string ComputerQuery = "SELECT Name, DNSHostName, Domain, PartOfDomain FROM Win32_ComputerSystem";
 
-    public string Name => Core.Collectors.Os;
+    public string Name => Core.FactFamilies.Os;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -68,7 +68,7 @@ public sealed class RolesCollector : IHostFactCollector
     public const int FailoverClusteringId = 33;
     public const int DomainControllerId = 110;
 
-    public string Name => Core.Collectors.Roles;
+    public string Name => Core.FactFamilies.Roles;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -102,7 +102,7 @@ public sealed class ClusterCollector : IHostFactCollector
     /// <summary>The cluster service: present and stopped on a host with the Failover Clustering feature that is in no cluster.</summary>
     public const string ServiceQuery = "SELECT Name, State, StartMode FROM Win32_Service WHERE Name = 'ClusSvc'";
 
-    public string Name => Core.Collectors.Cluster;
+    public string Name => Core.FactFamilies.Cluster;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -158,7 +158,7 @@ public sealed class HotfixCollector : IHostFactCollector
 
     private static readonly string[] DateFormats = ["M/d/yyyy", "MM/dd/yyyy", "yyyy-MM-dd", "d.M.yyyy", "dd.MM.yyyy", "yyyyMMdd"];
 
-    public string Name => Core.Collectors.Hotfixes;
+    public string Name => Core.FactFamilies.Hotfixes;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -246,7 +246,7 @@ public sealed class IntegrationServicesCollector : IHostFactCollector
 {
     public const string Key = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version";
 
-    public string Name => Core.Collectors.IntegrationServices;
+    public string Name => Core.FactFamilies.IntegrationServices;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -276,7 +276,7 @@ public sealed class StorageCollector : IHostFactCollector
     public const string Key = @"SYSTEM\CurrentControlSet\Control\FileSystem";
     public const string Value = "DisableDeleteNotification";
 
-    public string Name => Core.Collectors.Storage;
+    public string Name => Core.FactFamilies.Storage;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {

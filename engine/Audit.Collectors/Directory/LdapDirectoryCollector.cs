@@ -97,7 +97,7 @@ public sealed class LdapDirectoryCollector : IDirectoryCollector
             Domain = options.BaseDn is null ? null : DnsDomainOf(options.BaseDn),
             Collection = new CollectionStatus
             {
-                Collector = Audit.Core.Collectors.Directory,
+                Collector = Audit.Core.FactFamilies.Directory,
                 Status = CollectionState.Error,
                 Message = message,
                 ErrorCode = problem.Code,
@@ -422,7 +422,7 @@ public sealed class LdapDirectoryCollector : IDirectoryCollector
                 BaseDn = _baseDn,
                 Collection = new CollectionStatus
                 {
-                    Collector = Audit.Core.Collectors.Directory,
+                    Collector = Audit.Core.FactFamilies.Directory,
                     Status = CollectionState.Ok,
                     DurationMs = Math.Round(durationMs, 1),
                 },

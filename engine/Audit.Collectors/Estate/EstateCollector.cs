@@ -75,7 +75,7 @@ public sealed class EstateCollector(ICimSessionFactory sessions)
                 directory = new DirectoryFacts
                 {
                     Source = d.SafeSource,
-                    Collection = new CollectionStatus { Collector = Core.Collectors.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" },
+                    Collection = new CollectionStatus { Collector = Core.FactFamilies.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" },
                 };
             }
         }

@@ -111,10 +111,10 @@ internal sealed class EntityExpander(Snapshot snapshot)
         foreach (var h in snapshot.Hosts)
         {
             var owner = new HostOwner(h);
-            var status = owner.Status(Collectors.Vms);
+            var status = owner.Status(FactFamilies.Vms);
             if (status is null || status.Status != CollectionState.Ok || h.Vms is null)
             {
-                list.Add(new Entity { Key = $"{h.Name}/*", Host = h.Name, Blocked = Block(status, Collectors.Vms, h.Name, "VM inventory") });
+                list.Add(new Entity { Key = $"{h.Name}/*", Host = h.Name, Blocked = Block(status, FactFamilies.Vms, h.Name, "VM inventory") });
                 continue;
             }
             var dupes = h.Vms.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -138,7 +138,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
         var dir = snapshot.Directory;
         if (dir is null || dir.Collection.Status != CollectionState.Ok)
         {
-            return [new Entity { Key = "(directory)", Blocked = Block(dir?.Collection, Collectors.Directory, "the directory", "Directory facts") }];
+            return [new Entity { Key = "(directory)", Blocked = Block(dir?.Collection, FactFamilies.Directory, "the directory", "Directory facts") }];
         }
         var hostsByName = snapshot.Hosts.ToDictionary(h => h.Name, StringComparer.OrdinalIgnoreCase);
         return Sorted(dir.Computers.Select(c =>
@@ -170,10 +170,10 @@ internal sealed class EntityExpander(Snapshot snapshot)
         var list = new List<Entity>();
         foreach (var h in snapshot.Hosts)
         {
-            var st = new HostOwner(h).Status(Collectors.Cluster);
+            var st = new HostOwner(h).Status(FactFamilies.Cluster);
             if (st is null || st.Status == CollectionState.Error)
             {
-                list.Add(new Entity { Key = $"cluster-of:{h.Name}", Host = h.Name, Blocked = Block(st, Collectors.Cluster, h.Name, "Cluster membership") });
+                list.Add(new Entity { Key = $"cluster-of:{h.Name}", Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership") });
             }
         }
         foreach (var g in snapshot.Hosts.Where(h => !string.IsNullOrWhiteSpace(h.Cluster)).GroupBy(h => h.Cluster!, StringComparer.OrdinalIgnoreCase))
@@ -211,10 +211,10 @@ internal sealed class EntityExpander(Snapshot snapshot)
         var byName = snapshot.Hosts.ToDictionary(h => h.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var h in snapshot.Hosts)
         {
-            var st = new HostOwner(h).Status(Collectors.Cluster);
+            var st = new HostOwner(h).Status(FactFamilies.Cluster);
             if ((st is null || st.Status == CollectionState.Error) && string.IsNullOrWhiteSpace(h.MigrationGroup))
             {
-                list.Add(new Entity { Key = $"{h.Name}->*", Host = h.Name, Blocked = Block(st, Collectors.Cluster, h.Name, "Cluster membership (needed to know its migration partners)") });
+                list.Add(new Entity { Key = $"{h.Name}->*", Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership (needed to know its migration partners)") });
             }
             if (!string.IsNullOrWhiteSpace(h.Cluster))
             {

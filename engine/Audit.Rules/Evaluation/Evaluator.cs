@@ -351,14 +351,14 @@ public static class Evaluator
             {
                 var owners = entity.Owners.GetValueOrDefault(decl.Name) ?? [];
                 var dir = owners.OfType<DirectoryOwner>().FirstOrDefault();
-                var st = dir?.Status(Collectors.Directory);
+                var st = dir?.Status(FactFamilies.Directory);
                 if (st is null)
                 {
-                    return (Outcome.Error, "directory facts were not collected (run audit collect --directory); cannot evaluate", CollectionRemediation.For(Collectors.Directory, "the directory", null));
+                    return (Outcome.Error, "directory facts were not collected (run audit collect --directory); cannot evaluate", CollectionRemediation.For(FactFamilies.Directory, "the directory", null));
                 }
                 if (st.Status == CollectionState.Error)
                 {
-                    return (Outcome.Error, $"directory collection failed: {st.Message ?? "error"}", CollectionRemediation.For(Collectors.Directory, "the directory", st));
+                    return (Outcome.Error, $"directory collection failed: {st.Message ?? "error"}", CollectionRemediation.For(FactFamilies.Directory, "the directory", st));
                 }
                 if (st.Status == CollectionState.Unsupported)
                 {

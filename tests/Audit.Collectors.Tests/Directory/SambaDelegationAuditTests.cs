@@ -48,9 +48,9 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
                 Roles = new RoleFacts { HyperV = true, FeatureIds = [20] },
                 Collection =
                 [
-                    new CollectionStatus { Collector = Core.Collectors.Os, Status = CollectionState.Ok },
-                    new CollectionStatus { Collector = Core.Collectors.Roles, Status = CollectionState.Ok },
-                    new CollectionStatus { Collector = Core.Collectors.Cluster, Status = CollectionState.Ok, Message = "not clustered" },
+                    new CollectionStatus { Collector = Core.FactFamilies.Os, Status = CollectionState.Ok },
+                    new CollectionStatus { Collector = Core.FactFamilies.Roles, Status = CollectionState.Ok },
+                    new CollectionStatus { Collector = Core.FactFamilies.Cluster, Status = CollectionState.Ok, Message = "not clustered" },
                 ],
             }),
         ],
