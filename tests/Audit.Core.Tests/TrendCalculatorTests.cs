@@ -124,4 +124,24 @@ public class TrendCalculatorTests
         var loaded = ResultsLoader.Parse(bytes, "results.json").Value;
         Assert.Equal(JsonSerializer.Serialize(doc.Trend, AuditJson.Options), JsonSerializer.Serialize(loaded.Trend, AuditJson.Options));
     }
+
+    [Theory]
+    [InlineData("spliced")]
+    [InlineData("ragged")]
+    [InlineData("unbounded")]
+    public void A_trend_that_does_not_match_its_results_is_refused_by_the_loader(string tamper)
+    {
+        var trend = TrendCalculator.Compute(N2, Stored(N0, N1));
+        trend = tamper switch
+        {
+            // The trend of another run: its last point is not this run's failures.
+            "spliced" => TrendCalculator.Compute(N1, Stored(N0)),
+            "ragged" => trend with { Rules = [trend.Rules[0] with { Fail = [1] }, .. trend.Rules.Skip(1)] },
+            _ => trend with { MaxRuns = 2 },
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(N2 with { Trend = trend }, AuditJson.Options);
+        var e = Assert.Throws<InputException>(() => ResultsLoader.Parse(bytes, "results.json"));
+        Assert.Contains("trend does not match the results", e.Diagnostics.Single().Message, StringComparison.Ordinal);
+    }
 }
+
