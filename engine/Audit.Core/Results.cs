@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Audit.Core.History;
 
 namespace Audit.Core;
 
@@ -22,6 +23,8 @@ public sealed record ResultsDocument
     public WaiverReport? Waivers { get; init; }
     /// <summary>Changes since the baseline run; null without --baseline or a previous run in --history.</summary>
     public DriftReport? Drift { get; init; }
+    /// <summary>Failures and errors over the runs kept in --history and this one; null without --history.</summary>
+    public TrendReport? Trend { get; init; }
 }
 
 public sealed record RunInfo

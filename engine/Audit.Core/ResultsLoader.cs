@@ -107,10 +107,30 @@ public static class ResultsLoader
                 $"summary does not match the results (the results hold {o.Fail} fail, {o.Error} error, {o.Pass} pass, {o.NotApplicable} notApplicable, {o.Waived} waived): the file was edited or spliced",
                 loaded.DisplayPath, l, c);
         }
+        if (d.Trend is { } trend && !TrendAgrees(trend, recomputed))
+        {
+            var (l, c) = loaded.Positions.Position("trend");
+            bag.Error(DiagnosticCodes.SchemaViolation,
+                $"trend does not match the results (more than maxRuns runs, a rule's counts not one per run, or its last run not this one's failures and errors by severity): the file was edited or spliced",
+                loaded.DisplayPath, l, c);
+        }
         if (bag.HasErrors)
         {
             throw new InputException(bag.Sorted());
         }
         return loaded;
+    }
+
+    /// <summary>A trend is bounded, one count per run for each rule, and ends with this run as its verdicts count it.</summary>
+    private static bool TrendAgrees(History.TrendReport trend, Summary recomputed)
+    {
+        if (trend.Runs.Count == 0 || trend.Runs.Count > trend.MaxRuns || trend.Runs[^1].Current != true
+            || trend.Rules.Any(r => r.Fail.Count != trend.Runs.Count || r.Error.Count != trend.Runs.Count))
+        {
+            return false;
+        }
+        var last = trend.Runs[^1];
+        return Enum.GetValues<Severity>().All(s =>
+            recomputed.BySeverity.TryGetValue(s, out var c) && c.Fail == last.Fail[s] && c.Error == last.Error[s]);
     }
 }

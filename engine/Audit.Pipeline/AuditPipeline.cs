@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Audit.Core;
+using Audit.Core.History;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
 using Audit.Rules.Selection;
@@ -90,7 +91,8 @@ public static partial class AuditPipeline
         var history = OpenHistory(request, cancel);
         try
         {
-            var earlier = EarlierRuns.Read(request, history, observer);
+            var stored = new List<StoredRun>();
+            var earlier = EarlierRuns.Read(request, history, observer, stored);
             int? gate = null;
             if (earlier is not null)
             {
@@ -98,7 +100,10 @@ public static partial class AuditPipeline
                 draft = draft with { Drift = drift };
                 gate = request.GateOnNewFailures ? DriftCalculator.GateExitCode(draft, drift, earlier.Runs) : null;
             }
-            return new AuditRun(draft.Finish(gate), history, request.HistoryKeep);
+            var finished = draft.Finish(gate);
+            // The trend is drawn from the finished document and the kept runs; none without --history.
+            finished = history is null ? finished : finished with { Trend = TrendCalculator.Compute(finished, stored) };
+            return new AuditRun(finished, history, request.HistoryKeep);
         }
         catch
         {

@@ -1,4 +1,5 @@
 using Audit.Core;
+using Audit.Core.History;
 
 namespace Audit.Pipeline;
 
@@ -6,8 +7,9 @@ namespace Audit.Pipeline;
 /// older runs from the history, newest first (they only lengthen the counts of consecutive failures).</summary>
 internal sealed record EarlierRuns(IReadOnlyList<ResultsDocument> Runs, string? BaselinePath, string BaselineSha256)
 {
-    /// <summary>Null when there is nothing to compare with.</summary>
-    public static EarlierRuns? Read(AuditRequest request, HistoryStore? history, IAuditObserver observer)
+    /// <summary>Null when there is nothing to compare with. <paramref name="stored"/> receives the history's entries for the
+    /// trend, oldest first (an unreadable one with null results; those newer than an explicit baseline too, within the trend's window).</summary>
+    public static EarlierRuns? Read(AuditRequest request, HistoryStore? history, IAuditObserver observer, List<StoredRun>? stored = null)
     {
         var runs = new List<ResultsDocument>();
         string? baselinePath = null;
@@ -21,9 +23,13 @@ internal sealed record EarlierRuns(IReadOnlyList<ResultsDocument> Runs, string? 
         if (history is not null)
         {
             // Newest first; with an explicit baseline, only runs older than it lengthen the consecutive counts.
-            foreach (var entry in history.Entries().Reverse())
+            var entries = history.Entries();
+            var inTrend = stored is null ? entries.Count : entries.Count - (TrendCalculator.MaxRuns - 1);
+            foreach (var (entry, i) in entries.Select((e, i) => (e, i)).Reverse())
             {
-                if (runs.Count > 0 && entry.CollectedAt > runs[0].Run.Snapshot.CollectedAt)
+                // Runs newer than an explicit baseline count for the trend only.
+                var newer = runs.Count > 0 && entry.CollectedAt > runs[0].Run.Snapshot.CollectedAt;
+                if (newer && i < inTrend)
                 {
                     continue;
                 }
@@ -34,8 +40,14 @@ internal sealed record EarlierRuns(IReadOnlyList<ResultsDocument> Runs, string? 
                 }
                 catch (InputException e)
                 {
-                    // A damaged history entry must not stop the nightly run: say so and skip it.
+                    // A damaged history entry must not stop the nightly run: say so and skip it (the trend names it).
                     observer.Diagnostics([.. e.Diagnostics.Select(d => d with { Level = DiagnosticLevel.Warning, Message = "history entry skipped: " + d.Message })]);
+                    stored?.Insert(0, new StoredRun(entry.Name, null));
+                    continue;
+                }
+                stored?.Insert(0, new StoredRun(entry.Name, loaded.Value));
+                if (newer)
+                {
                     continue;
                 }
                 if (runs.Count == 0)

@@ -28,6 +28,10 @@ public sealed class ReportView
     public DriftView? Drift { get; init; }
     /// <summary>Waivers needing attention; null without --waivers.</summary>
     public WaiversView? Waivers { get; init; }
+    /// <summary>Failures and errors over the runs kept in --history; null without --history.</summary>
+    public TrendView? Trend { get; init; }
+    /// <summary>Runs a trend chart needs (this one and one kept before it).</summary>
+    public int TrendMinRuns { get; init; } = TrendView.MinRuns;
     /// <summary>The answers at the top of the page: score, top failing rules, worst hosts and clusters.</summary>
     public required TopView Top { get; init; }
     /// <summary>The matrix rows: worst first (failing or erroring checks at the highest severity), then by name.</summary>
@@ -123,6 +127,7 @@ public sealed class ReportView
             Clusters = groups.Where(g => g.Cluster.Length > 0).Select(g => g.Cluster).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(TextSanitizer.Name).ToList(),
             Drift = results.Drift is { } d ? DriftView.From(d) : null,
             Waivers = results.Waivers is { } w ? WaiversView.From(w, results.Run.Waivers) : null,
+            Trend = TrendView.From(results.Trend),
             Selection = results.Run.Selection is { } sel ? TextSanitizer.Name(
                 $"{sel.Selected} of {sel.Available} rules evaluated" +
                 (sel.Include.Count > 0 ? "; include " + string.Join(", ", sel.Include) : "") +
@@ -433,6 +438,27 @@ internal static class ReportData
             }
             w.WriteEndArray();
             var familyIndex = view.FamilyIndex;
+            // The trend per rule (shown in a finding's detail): run labels once, then per rule [fail[], error[]] or null.
+            var trend = results.Trend is { Runs.Count: >= TrendView.MinRuns } t ? t : null;
+            var trendRuns = trend is null ? 0 : Math.Min(trend.Runs.Count, Audit.Core.History.TrendCalculator.MaxRuns);
+            var ruleTrends = new Dictionary<string, Audit.Core.History.RuleTrend>(StringComparer.Ordinal);
+            if (trend is not null)
+            {
+                w.WriteStartArray("trend");
+                foreach (var run in trend.Runs.Skip(trend.Runs.Count - trendRuns))
+                {
+                    w.WriteStringValue(run.Current == true ? "this run" : ReportView.Iso(run.CollectedAt));
+                }
+                w.WriteEndArray();
+                foreach (var rt in trend.Rules)
+                {
+                    ruleTrends.TryAdd(rt.RuleId, rt);
+                }
+            }
+            else
+            {
+                w.WriteNull("trend");
+            }
             w.WriteStartArray("rules");
             var rules = results.Rules.ToList();
             foreach (var id in results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Where(id => rules.All(r => r.Id != id)))
@@ -456,6 +482,17 @@ internal static class ReportData
                     w.WriteStringValue(TextSanitizer.Display(reference));
                 }
                 w.WriteEndArray();
+                if (ruleTrends.TryGetValue(r.Id, out var rt))
+                {
+                    w.WriteStartArray();
+                    WriteCounts(w, rt.Fail, trend!.Runs.Count - trendRuns, trend.Runs.Count);
+                    WriteCounts(w, rt.Error, trend.Runs.Count - trendRuns, trend.Runs.Count);
+                    w.WriteEndArray();
+                }
+                else
+                {
+                    w.WriteNullValue();
+                }
                 w.WriteEndArray();
             }
             w.WriteEndArray();
@@ -503,6 +540,24 @@ internal static class ReportData
             w.WriteEndArray();
             w.WriteEndObject();
         }
+    }
+
+    /// <summary>The counts of runs [<paramref name="from"/>, <paramref name="to"/>) of the trend (missing or not checked: null; never below 0).</summary>
+    private static void WriteCounts(Utf8JsonWriter w, IReadOnlyList<int?> counts, int from, int to)
+    {
+        w.WriteStartArray();
+        for (var i = from; i < to; i++)
+        {
+            if (i < counts.Count && counts[i] is { } n)
+            {
+                w.WriteNumberValue(Math.Max(0, n));
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteNullable(Utf8JsonWriter w, string? s)

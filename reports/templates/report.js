@@ -8,7 +8,9 @@
   var WORD = { fail: "fail", error: "error", waived: "waived", pass: "pass", notApplicable: "n/a" };
   var PAGE = 100;
   var rows = data.verdicts;           // [rule, group, outcome, severity, entity, message, expected, actual, waiver]
-  var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references]
+  var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references, trend|null]
+  var TREND = data.trend;             // run labels of the trend (oldest first, "this run" last), or null without one
+  var SVG = "http://www.w3.org/2000/svg";
   var state = { outcomes: {}, severity: "", rule: "", family: -1, group: -1, text: "", onlyNew: false, sort: "default", dir: 1, page: 0, all: false };
   var current = [];
   var open = {};
@@ -47,6 +49,48 @@
     a.appendChild(words(ref));
     frag.appendChild(a);
     return frag;
+  }
+
+  // A rule's trend in words (what prints and what a screen reader reads): its failing and erroring entities per run.
+  function trendText(t) {
+    function seq(a) { return a.map(function (v) { return v === null ? "not checked" : String(v); }).join(", "); }
+    return "failing entities in the last " + TREND.length + " runs (" + TREND[0] + " to this run): " + seq(t[0]) +
+      "; erroring: " + seq(t[1]);
+  }
+
+  // A small line of a rule's failing entities per run (a gap where a run did not check it), beside its numbers.
+  function sparkline(t) {
+    var w = 120, h = 24, n = t[0].length, max = 1;
+    t[0].forEach(function (v) { if (v !== null && v > max) { max = v; } });
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("width", String(w));
+    svg.setAttribute("height", String(h));
+    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    svg.setAttribute("aria-hidden", "true");
+    var pts = [];
+    function flush() {
+      if (pts.length > 1) {
+        var line = document.createElementNS(SVG, "polyline");
+        line.setAttribute("points", pts.join(" "));
+        line.setAttribute("fill", "none");
+        svg.appendChild(line);
+      }
+      pts = [];
+    }
+    t[0].forEach(function (v, i) {
+      if (v === null) { flush(); return; }
+      var x = n === 1 ? w / 2 : 3 + i * (w - 6) / (n - 1);
+      var y = h - 3 - v / max * (h - 6);
+      pts.push(x.toFixed(1) + "," + y.toFixed(1));
+      var dot = document.createElementNS(SVG, "circle");
+      dot.setAttribute("cx", x.toFixed(1));
+      dot.setAttribute("cy", y.toFixed(1));
+      dot.setAttribute("r", "2");
+      svg.appendChild(dot);
+    });
+    flush();
+    return svg;
   }
 
   // The evidence pack, built for printing: every failing, erroring and waived finding (whatever the filters), severity
@@ -165,6 +209,14 @@
       var refs = el("dd", "refs");
       rule[7].forEach(function (ref) { var line = el("div"); line.appendChild(reference(ref)); refs.appendChild(line); });
       dl.appendChild(refs);
+    }
+    if (TREND && rule[8]) {
+      dl.appendChild(el("dt", null, "Trend"));
+      var dd = el("dd", "trend-rule");
+      dd.appendChild(sparkline(rule[8]));
+      dd.appendChild(document.createTextNode(" "));
+      dd.appendChild(el("span", "trend-text", trendText(rule[8])));
+      dl.appendChild(dd);
     }
     var w = r[8];
     if (w) {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Audit.Core;
+using Audit.Core.History;
 using Audit.Tests.Common;
 
 namespace Audit.Cli.Tests;
@@ -66,6 +67,48 @@ public class HistoryAndDriftTests
             Directory.EnumerateFiles(history, "results-*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         // The stored run is the results document itself.
         Assert.Equal(File.ReadAllText(dir.File("results.json")), File.ReadAllText(Path.Combine(history, "results-20261124T020000Z-3.json")));
+    }
+
+    [Fact]
+    public void Five_runs_with_history_give_a_trend_of_five_runs_in_results_json_and_a_chart_of_five_points_in_the_report()
+    {
+        using var dir = new TempDir();
+        var history = Path.Combine(dir.Path, "history");
+        // Runs 2 and 4 allow more simultaneous migrations: HV-LM-003 WHISKEY passes in them.
+        for (var i = 0; i < 5; i++)
+        {
+            if (i == 4)
+            {
+                // A damaged entry: skipped with a warning, named in the trend, not a run with no failures.
+                File.WriteAllText(Path.Combine(history, "results-20261101T000000Z.json"), "{ not json");
+            }
+            string[] extra = i % 2 == 1 ? ["--param", "maxSimultaneousMigrations=8"] : [];
+            var r = CliRunner.Run(["run", "--out", dir.Path, "--format", "json,html", "--history", history, .. extra]);
+            Assert.Equal(ExitCodes.Failed, r.ExitCode);
+            var trend = Read(dir.File("results.json")).Trend!;
+            Assert.Equal(i + 1, trend.Runs.Count);
+        }
+        var t = Read(dir.File("results.json")).Trend!;
+        // Same snapshot each time (same snapshot time, pinned clock): the history's own order decides.
+        Assert.Equal([43, 42, 43, 42, 43], t.Runs.Select(x => x.Fail.Critical + x.Fail.High + x.Fail.Medium + x.Fail.Low + x.Fail.Info));
+        Assert.Equal([null, null, null, null, true], t.Runs.Select(x => x.Current));
+        Assert.Equal(["results-20261101T000000Z.json"], t.Unreadable);
+        var lm = t.Rules.Single(x => x.RuleId == "HV-LM-003");
+        Assert.Equal([1, 0, 1, 0, 1], lm.Fail);
+        Assert.Equal(TrendCalculator.MaxRuns, t.MaxRuns);
+
+        var html = File.ReadAllText(dir.File("report.html"));
+        var chart = html[html.IndexOf("<svg id=\"trend-fail\"", StringComparison.Ordinal)..];
+        chart = chart[..chart.IndexOf("</svg>", StringComparison.Ordinal)];
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(chart, "class=\"x-label\""));
+        Assert.Contains("results-20261101T000000Z.json", html, StringComparison.Ordinal);
+
+        // With an explicit baseline (the oldest run), drift compares with it but the trend still shows every kept run.
+        var oldest = Directory.EnumerateFiles(history, "results-20261124T020000Z.json").Single();
+        CliRunner.Run("run", "--out", dir.Path, "--format", "json", "--history", history, "--baseline", oldest);
+        var withBaseline = Read(dir.File("results.json"));
+        Assert.EndsWith("results-20261124T020000Z.json", withBaseline.Drift!.Baseline.Path, StringComparison.Ordinal);
+        Assert.Equal(6, withBaseline.Trend!.Runs.Count);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed partial class PrintToPdfTests : IDisposable
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
 
-    private string PrintToText(ResultsDocument results)
+    private string PrintToText(ResultsDocument results, string artifact = "report-sample.pdf")
     {
         var html = Path.Combine(_dir.Path, "report.html");
         using (var w = new StreamWriter(html))
@@ -37,7 +37,7 @@ public sealed partial class PrintToPdfTests : IDisposable
         Assert.True(File.Exists(pdf), $"chromium wrote no PDF (exit {print.ExitCode}): {print.Err}");
         var text = Tools.Run("/usr/bin/pdftotext", "-enc", "UTF-8", pdf, "-");
         Assert.True(text.ExitCode == 0, text.Err);
-        File.Copy(pdf, Path.Combine(RepoPaths.Artifacts, "report-sample.pdf"), overwrite: true);
+        File.Copy(pdf, Path.Combine(RepoPaths.Artifacts, artifact), overwrite: true);
         return text.Out;
     }
 
@@ -85,5 +85,28 @@ public sealed partial class PrintToPdfTests : IDisposable
         // Collapsed sections print opened: parameters used.
         Assert.Contains("Parameters used", flat, StringComparison.Ordinal);
         Assert.Contains(results.Parameters.Keys.First(), flat, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_trend_prints_its_chart_labels_every_run_in_its_table_and_each_failing_rule_its_own_trend()
+    {
+        var (tonight, nights) = NightlyResults.WithFiveRunTrend();
+        var flat = Flat(PrintToText(tonight, "report-trend.pdf"));
+        Assert.Contains("Trend Failing and erroring checks by severity in the last 5 runs", flat, StringComparison.Ordinal);
+        // The chart's own text (drawn by us in SVG): its title in the caption, end labels and dates.
+        Assert.Contains("Failing checks by severity", flat, StringComparison.Ordinal);
+        var high = nights[^1].Results.Count(v => v.Outcome == Outcome.Fail && v.Severity == Severity.High);
+        Assert.Contains($"high {high}", flat, StringComparison.Ordinal);
+        Assert.Contains("this run", flat, StringComparison.Ordinal);
+        // Every run's row with its numbers.
+        for (var i = 0; i < nights.Count; i++)
+        {
+            var n = nights[i];
+            var at = ReportView.Iso(n.Run.Snapshot.CollectedAt);
+            Assert.Contains($"{i + 1}{(i == nights.Count - 1 ? " (this run)" : "")} {at} {ReportView.Iso(n.Run.FinishedAt)} {n.Results.Count} {n.Summary.ByOutcome.Fail} ", flat, StringComparison.Ordinal);
+        }
+        // A failing rule's evidence carries its trend.
+        var perRule = string.Join(", ", nights.Select((n, i) => i == 2 ? "not checked" : n.Results.Count(v => v.RuleId == NightlyResults.Unchecked && v.Outcome == Outcome.Fail).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains($"failing entities in the last 5 runs ({ReportView.Iso(nights[0].Run.Snapshot.CollectedAt)} to this run): {perRule};", flat, StringComparison.Ordinal);
     }
 }

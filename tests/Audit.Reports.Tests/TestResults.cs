@@ -1,4 +1,5 @@
 using Audit.Core;
+using Audit.Core.History;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
@@ -112,4 +113,39 @@ internal static class NightlyResults
             Waivers = new WaiverReport { Today = new DateOnly(2026, 11, 24), WarnDays = 14, Waived = 1, Unmatched = [status], ExpiringSoon = [status] },
         };
     }
+
+    /// <summary>
+    /// Four earlier nights and tonight's sample, as --history would keep them: each earlier night has more high failures
+    /// (passing high checks turned failing), night 2 an erroring medium check, and night 3 did not check <see cref="Unchecked"/>.
+    /// Returns tonight's results with the trend, and the five documents (oldest first) to count from independently.
+    /// </summary>
+    public static (ResultsDocument Tonight, IReadOnlyList<ResultsDocument> Nights) WithFiveRunTrend(params string[] unreadable)
+    {
+        var tonight = TestResults.Sample;
+        var nights = new List<ResultsDocument>();
+        var passingHigh = tonight.Results.Where(v => v.Outcome == Outcome.Pass && v.Severity == Severity.High).ToList();
+        var passingMedium = tonight.Results.First(v => v.Outcome == Outcome.Pass && v.Severity == Severity.Medium);
+        for (var k = 0; k < 4; k++)
+        {
+            var extra = passingHigh.Take((4 - k) * 2).ToHashSet();
+            var results = tonight.Results
+                .Select(v => extra.Contains(v) ? v with { Outcome = Outcome.Fail } : k == 1 && v == passingMedium ? v with { Outcome = Outcome.Error } : v)
+                .Where(v => k != 2 || v.RuleId != Unchecked)
+                .ToList();
+            var collected = tonight.Run.Snapshot.CollectedAt.AddDays(k - 4);
+            nights.Add(tonight with
+            {
+                Rules = k == 2 ? [.. tonight.Rules.Where(r => r.Id != Unchecked)] : tonight.Rules,
+                Results = results,
+                Summary = SummaryCalculator.Compute(results, tonight.Run.FailOn),
+                Run = tonight.Run with { Snapshot = tonight.Run.Snapshot with { CollectedAt = collected }, StartedAt = collected.AddHours(1), FinishedAt = collected.AddHours(1).AddSeconds(30) },
+            });
+        }
+        var stored = nights.Select((d, i) => new StoredRun($"results-{i}.json", d)).Concat(unreadable.Select(u => new StoredRun(u, null))).ToList();
+        nights.Add(tonight);
+        return (tonight with { Trend = TrendCalculator.Compute(tonight, stored) }, nights);
+    }
+
+    /// <summary>A rule with failures in the sample that the third night did not check.</summary>
+    public const string Unchecked = "DISK-001";
 }
