@@ -3,6 +3,9 @@ using Audit.Pipeline;
 using Audit.Reports;
 using Audit.Rules.Compilation;
 using Audit.Rules.Documentation;
+using Audit.Core.History;
+using Audit.Core.Loading;
+using Audit.Core.Results;
 
 namespace Audit.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Audit.Core;
+using Audit.Core.History;
 
 namespace Audit.Cli;
 

@@ -9,6 +9,8 @@ using Audit.Collectors.Preflight;
 using Audit.Collectors.Recording;
 using Audit.Collectors.WsMan;
 using Audit.Core;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Audit.Core;
 using Audit.Reports;
+using Audit.Core.Results;
 
 namespace Audit.Cli;
 

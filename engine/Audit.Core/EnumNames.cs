@@ -1,3 +1,5 @@
+using Audit.Core.Results;
+
 namespace Audit.Core;
 
 /// <summary>Wire names of enums (as in JSON), for text outputs.</summary>

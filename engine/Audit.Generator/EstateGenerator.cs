@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Generator;
 

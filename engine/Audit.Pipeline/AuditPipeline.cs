@@ -5,6 +5,9 @@ using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
 using Audit.Rules.Selection;
 using Audit.Rules.Waivers;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Pipeline;
 

@@ -1,6 +1,8 @@
 using Audit.Core;
 using Audit.Rules.Selection;
 using Audit.Rules.Waivers;
+using Audit.Core.Loading;
+using Audit.Core.Results;
 
 namespace Audit.Pipeline;
 

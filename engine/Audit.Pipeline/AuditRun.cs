@@ -1,4 +1,5 @@
-using Audit.Core;
+using Audit.Core.History;
+using Audit.Core.Results;
 
 namespace Audit.Pipeline;
 

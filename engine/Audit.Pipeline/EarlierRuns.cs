@@ -1,5 +1,7 @@
 using Audit.Core;
 using Audit.Core.History;
+using Audit.Core.Loading;
+using Audit.Core.Results;
 
 namespace Audit.Pipeline;
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Waivers;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Pipeline;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Xml;
-using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules;
 

@@ -1,4 +1,5 @@
-using Audit.Core;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules;
 

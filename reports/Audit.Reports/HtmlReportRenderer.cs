@@ -6,6 +6,9 @@ using Audit.Core;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Runtime;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Schema;
 
 namespace Audit.Reports;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Reports;
 

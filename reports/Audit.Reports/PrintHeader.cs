@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Reports;
 

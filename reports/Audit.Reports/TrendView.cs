@@ -1,6 +1,7 @@
 using System.Globalization;
 using Audit.Core;
 using Audit.Core.History;
+using Audit.Core.Results;
 
 namespace Audit.Reports;
 

@@ -10,6 +10,9 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Benchmarks;
 

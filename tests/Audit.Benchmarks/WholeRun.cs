@@ -7,6 +7,8 @@ using Audit.Generator;
 using Audit.Reports;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Benchmarks;
 

@@ -4,6 +4,8 @@ using Audit.Collectors.Cim;
 using Audit.Core;
 using Audit.Tests.Common;
 using Moq;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Cli.Tests;
 
@@ -204,7 +206,7 @@ public sealed class CollectCommandTests
         var s = new Snapshot
         {
             CollectedAt = new DateTimeOffset(2026, 11, 25, 2, 0, 0, TimeSpan.Zero),
-            Hosts = [.. hosts.Select(h => new HostFacts { Name = h, Collection = [new CollectionStatus { Collector = Core.FactFamilies.Os, Status = CollectionState.Ok }] })],
+            Hosts = [.. hosts.Select(h => new HostFacts { Name = h, Collection = [new CollectionStatus { Collector = FactFamilies.Os, Status = CollectionState.Ok }] })],
         };
         File.WriteAllText(path, JsonSerializer.Serialize(s, AuditJson.Options));
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Diagnostics;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Cli.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Audit.Core;
 using Audit.Core.History;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Cli.Tests;
 

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Audit.Collectors.Recording;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Cli.Tests;
 

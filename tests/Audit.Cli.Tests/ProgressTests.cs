@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Cli.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Cli.Tests;
 

@@ -1,3 +1,6 @@
+using Audit.Core.History;
+using Audit.Core.Results;
+
 namespace Audit.Core.Tests;
 
 /// <summary>Drift categories on crafted pairs of results.</summary>

@@ -1,6 +1,9 @@
 using System.Text;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Core.Loading;
+using Audit.Core.Schema;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

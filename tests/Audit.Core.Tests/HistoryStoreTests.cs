@@ -1,4 +1,6 @@
 using Audit.Tests.Common;
+using Audit.Core.History;
+using Audit.Core.Results;
 
 namespace Audit.Core.Tests;
 

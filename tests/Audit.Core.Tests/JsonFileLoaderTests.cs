@@ -1,5 +1,7 @@
 using System.Text;
 using Audit.Tests.Common;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

@@ -1,4 +1,6 @@
 using System.Text;
+using Audit.Core.Results;
+using Audit.Core.Schema;
 
 namespace Audit.Core.Tests;
 

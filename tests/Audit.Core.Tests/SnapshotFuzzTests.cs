@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

@@ -1,4 +1,6 @@
 using Audit.Tests.Common;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

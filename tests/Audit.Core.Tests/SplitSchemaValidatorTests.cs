@@ -2,6 +2,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Audit.Tests.Common;
+using Audit.Core.Loading;
+using Audit.Core.Schema;
+using Audit.Core.Snapshots;
 
 namespace Audit.Core.Tests;
 

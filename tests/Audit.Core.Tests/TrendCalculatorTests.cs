@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Audit.Core.History;
+using Audit.Core.Results;
 
 namespace Audit.Core.Tests;
 

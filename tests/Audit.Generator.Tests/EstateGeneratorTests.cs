@@ -2,6 +2,9 @@ using Audit.Core;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Generator.Tests;
 

@@ -1,5 +1,5 @@
-using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using System.Xml.Schema;
-using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

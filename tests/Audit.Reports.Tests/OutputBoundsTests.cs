@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using Audit.Core;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
 using Audit.Rules.Waivers;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

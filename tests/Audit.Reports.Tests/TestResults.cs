@@ -1,8 +1,9 @@
-using Audit.Core;
 using Audit.Core.History;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Reports.Tests;
 

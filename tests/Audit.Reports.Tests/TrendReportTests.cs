@@ -2,6 +2,7 @@ using System.Globalization;
 using Audit.Core;
 using Audit.Core.History;
 using Audit.Tests.Common;
+using Audit.Core.Results;
 
 namespace Audit.Reports.Tests;
 

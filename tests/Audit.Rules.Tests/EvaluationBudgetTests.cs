@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
-using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Tests;
 

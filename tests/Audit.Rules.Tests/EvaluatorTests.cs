@@ -2,6 +2,8 @@ using System.Text.Json;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Tests;
 

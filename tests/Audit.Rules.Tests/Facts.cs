@@ -1,4 +1,4 @@
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Tests;
 

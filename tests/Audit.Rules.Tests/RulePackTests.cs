@@ -3,6 +3,7 @@ using Audit.Rules.Testing;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Tests;
 
@@ -95,7 +96,7 @@ public class RulePackTests
     public void Sample_estate_has_findings_in_every_family_and_no_classic_false_alarm()
     {
         var results = Evaluator.Evaluate(Shipped.Value, SnapshotLoader.Load(RepoPaths.SampleSnapshot), new EvaluationOptions { RecordTimings = false });
-        var failingFamilies = results.Results.Where(v => v.Outcome == Core.Outcome.Fail).Select(v => RuleSetLoader.Family(v.RuleId)).ToHashSet();
+        var failingFamilies = results.Results.Where(v => v.Outcome == Audit.Core.Results.Outcome.Fail).Select(v => RuleSetLoader.Family(v.RuleId)).ToHashSet();
         foreach (var family in new[] { "HV-IS", "HV-LM", "AD-DELEG", "KB", "TRIM", "DISK", "SMB" })
         {
             Assert.Contains(family, failingFamilies);
@@ -103,7 +104,7 @@ public class RulePackTests
         // XP/2003 guests at .16384 next to 2012 guests at .16433: no Integration Services finding for them.
         foreach (var xp in new[] { "ZULU/LEGACY-XP", "ZULU/ERP-2003", "XRAY/PRINT-2003" })
         {
-            Assert.DoesNotContain(results.Results, v => v.RuleId.StartsWith("HV-IS", StringComparison.Ordinal) && v.Entity == xp && v.Outcome != Core.Outcome.Pass);
+            Assert.DoesNotContain(results.Results, v => v.RuleId.StartsWith("HV-IS", StringComparison.Ordinal) && v.Entity == xp && v.Outcome != Audit.Core.Results.Outcome.Pass);
         }
     }
 }

@@ -3,6 +3,7 @@ using Audit.Core;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
 using Audit.Rules.Compilation;
+using Audit.Core.Loading;
 
 namespace Audit.Rules.Tests;
 

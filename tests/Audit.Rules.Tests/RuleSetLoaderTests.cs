@@ -1,6 +1,7 @@
 using Audit.Core;
 using Audit.Tests.Common;
 using Audit.Rules.Compilation;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Tests;
 

@@ -4,6 +4,9 @@ using System.Text.Json.Nodes;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Selection;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Tests;
 

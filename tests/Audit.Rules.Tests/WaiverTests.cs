@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Waivers;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Tests;
 

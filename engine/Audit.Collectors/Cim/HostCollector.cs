@@ -1,4 +1,4 @@
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Cim;
 
@@ -9,7 +9,7 @@ namespace Audit.Collectors.Cim;
 /// </summary>
 public sealed class HostCollector(IReadOnlyList<IHostFactCollector> collectors)
 {
-    /// <summary>The collectors in the order of <see cref="Core.FactFamilies.OfHosts"/>.</summary>
+    /// <summary>The collectors in the order of <see cref="FactFamilies.OfHosts"/>.</summary>
     public static IReadOnlyList<IHostFactCollector> All { get; } =
     [
         new OsCollector(), new RolesCollector(), new ClusterCollector(), new IntegrationServicesCollector(), new VmCollector(),

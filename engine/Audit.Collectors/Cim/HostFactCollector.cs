@@ -1,11 +1,11 @@
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Cim;
 
-/// <summary>One fact family on one host (the names of <see cref="Core.FactFamilies"/>).</summary>
+/// <summary>One fact family on one host (the names of <see cref="FactFamilies"/>).</summary>
 public interface IHostFactCollector
 {
-    /// <summary>One of <see cref="Core.FactFamilies.OfHosts"/>.</summary>
+    /// <summary>One of <see cref="FactFamilies.OfHosts"/>.</summary>
     string Name { get; }
 
     /// <summary>

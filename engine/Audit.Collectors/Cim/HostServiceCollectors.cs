@@ -1,5 +1,5 @@
 using System.Globalization;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Cim;
 
@@ -10,7 +10,7 @@ public sealed class LiveMigrationCollector : IHostFactCollector
     public const string NetworksQuery = "SELECT SubnetNumber, PrefixLength, Metric, Tags FROM Msvm_VirtualSystemMigrationNetworkSettingData";
     public const string AllNetworksTag = "Microsoft:UserManagedAllNetworks";
 
-    public string Name => Core.FactFamilies.LiveMigration;
+    public string Name => FactFamilies.LiveMigration;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -65,7 +65,7 @@ public sealed class ScheduledTaskCollector : IHostFactCollector
     public const string TaskName = "ScheduledDefrag";
     public const string Query = @"SELECT * FROM MSFT_ScheduledTask WHERE TaskPath = '\\Microsoft\\Windows\\Defrag\\' AND TaskName = 'ScheduledDefrag'";
 
-    public string Name => Core.FactFamilies.ScheduledTasks;
+    public string Name => FactFamilies.ScheduledTasks;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -140,7 +140,7 @@ public sealed class SmbCollector : IHostFactCollector
     public const string RdmaQuery = "SELECT Enabled FROM MSFT_NetAdapterRdmaSettingData";
     public const string VsmFolder = "$VSM$";
 
-    public string Name => Core.FactFamilies.Smb;
+    public string Name => FactFamilies.Smb;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Cim;
 
@@ -9,7 +9,7 @@ public sealed class OsCollector : IHostFactCollector
     public const string OsQuery = "SELECT Caption, Version, BuildNumber, ServicePackMajorVersion, ProductType FROM Win32_OperatingSystem";
     public const string ComputerQuery = "SELECT Name, DNSHostName, Domain, PartOfDomain FROM Win32_ComputerSystem";
 
-    public string Name => Core.FactFamilies.Os;
+    public string Name => FactFamilies.Os;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -68,7 +68,7 @@ public sealed class RolesCollector : IHostFactCollector
     public const int FailoverClusteringId = 33;
     public const int DomainControllerId = 110;
 
-    public string Name => Core.FactFamilies.Roles;
+    public string Name => FactFamilies.Roles;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -102,7 +102,7 @@ public sealed class ClusterCollector : IHostFactCollector
     /// <summary>The cluster service: present and stopped on a host with the Failover Clustering feature that is in no cluster.</summary>
     public const string ServiceQuery = "SELECT Name, State, StartMode FROM Win32_Service WHERE Name = 'ClusSvc'";
 
-    public string Name => Core.FactFamilies.Cluster;
+    public string Name => FactFamilies.Cluster;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -158,7 +158,7 @@ public sealed class HotfixCollector : IHostFactCollector
 
     private static readonly string[] DateFormats = ["M/d/yyyy", "MM/dd/yyyy", "yyyy-MM-dd", "d.M.yyyy", "dd.MM.yyyy", "yyyyMMdd"];
 
-    public string Name => Core.FactFamilies.Hotfixes;
+    public string Name => FactFamilies.Hotfixes;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -246,7 +246,7 @@ public sealed class IntegrationServicesCollector : IHostFactCollector
 {
     public const string Key = @"SOFTWARE\Microsoft\Windows NT\CurrentVersion\Virtualization\GuestInstaller\Version";
 
-    public string Name => Core.FactFamilies.IntegrationServices;
+    public string Name => FactFamilies.IntegrationServices;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {
@@ -276,7 +276,7 @@ public sealed class StorageCollector : IHostFactCollector
     public const string Key = @"SYSTEM\CurrentControlSet\Control\FileSystem";
     public const string Value = "DisableDeleteNotification";
 
-    public string Name => Core.FactFamilies.Storage;
+    public string Name => FactFamilies.Storage;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Cim;
 
@@ -39,7 +39,7 @@ public sealed class VmCollector : IHostFactCollector
     public const string IdeController = "Microsoft:Hyper-V:Emulated IDE Controller";
     public const string ScsiController = "Microsoft:Hyper-V:Synthetic SCSI Controller";
 
-    public string Name => Core.FactFamilies.Vms;
+    public string Name => FactFamilies.Vms;
 
     public async Task<HostFacts> CollectAsync(HostCollectionContext context, HostFacts facts)
     {

@@ -3,7 +3,7 @@ using System.DirectoryServices.Protocols;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Directory;
 
@@ -97,7 +97,7 @@ public sealed class LdapDirectoryCollector : IDirectoryCollector
             Domain = options.BaseDn is null ? null : DnsDomainOf(options.BaseDn),
             Collection = new CollectionStatus
             {
-                Collector = Audit.Core.FactFamilies.Directory,
+                Collector = FactFamilies.Directory,
                 Status = CollectionState.Error,
                 Message = message,
                 ErrorCode = problem.Code,
@@ -422,7 +422,7 @@ public sealed class LdapDirectoryCollector : IDirectoryCollector
                 BaseDn = _baseDn,
                 Collection = new CollectionStatus
                 {
-                    Collector = Audit.Core.FactFamilies.Directory,
+                    Collector = FactFamilies.Directory,
                     Status = CollectionState.Ok,
                     DurationMs = Math.Round(durationMs, 1),
                 },

@@ -1,6 +1,6 @@
 using Audit.Collectors.Cim;
 using Audit.Collectors.Directory;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Estate;
 
@@ -75,7 +75,7 @@ public sealed class EstateCollector(ICimSessionFactory sessions)
                 directory = new DirectoryFacts
                 {
                     Source = d.SafeSource,
-                    Collection = new CollectionStatus { Collector = Core.FactFamilies.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" },
+                    Collection = new CollectionStatus { Collector = FactFamilies.Directory, Status = CollectionState.Error, Message = "not collected: the collection was cancelled" },
                 };
             }
         }

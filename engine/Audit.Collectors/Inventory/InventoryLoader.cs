@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Audit.Collectors.Cim;
 using Audit.Core;
+using Audit.Core.Loading;
+using Audit.Core.Schema;
 
 namespace Audit.Collectors.Inventory;
 

@@ -1,5 +1,6 @@
 using Audit.Collectors.Cim;
 using Audit.Core;
+using Audit.Core.Loading;
 
 namespace Audit.Collectors.Recording;
 

@@ -1,3 +1,5 @@
+using Audit.Core.Results;
+
 namespace Audit.Core.History;
 
 /// <summary>A results file kept in the history folder, as read for the trend: <see cref="Results"/> is null when it could not be read.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Compilation;
 

@@ -1,6 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Compilation;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Audit.Core;
 using RulesEngine.Models;
+using Audit.Core.Loading;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Compilation;
 

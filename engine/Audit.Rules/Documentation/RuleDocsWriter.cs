@@ -1,6 +1,7 @@
 using System.Text;
 using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Documentation;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Evaluation;
 

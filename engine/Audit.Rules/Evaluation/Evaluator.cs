@@ -2,8 +2,10 @@ using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Loading;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Evaluation;
 

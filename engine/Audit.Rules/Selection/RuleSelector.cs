@@ -1,5 +1,6 @@
 using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Selection;
 

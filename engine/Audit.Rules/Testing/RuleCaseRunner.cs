@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Testing;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Audit.Core;
+using Audit.Core.Loading;
 
 namespace Audit.Rules.Testing;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Waivers;
 

@@ -1,4 +1,4 @@
-using Audit.Core;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Waivers;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Audit.Core;
 using Audit.Rules.Compilation;
+using Audit.Core.Loading;
+using Audit.Core.Results;
 
 namespace Audit.Rules.Waivers;
 

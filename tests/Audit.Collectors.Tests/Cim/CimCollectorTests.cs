@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Audit.Collectors.Cim;
 using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Cim;
 
@@ -22,7 +23,7 @@ public sealed class CimCollectorTests
     public async Task Cluster_node_every_family_ok_with_values_as_recorded()
     {
         var h = await CollectAsync("hv2012-cluster-node");
-        Assert.Equal(Core.FactFamilies.OfHosts, h.Collection.Select(c => c.Collector));
+        Assert.Equal(FactFamilies.OfHosts, h.Collection.Select(c => c.Collector));
         Assert.All(h.Collection, c => Assert.True(c.Status == CollectionState.Ok, $"{c.Collector}: {c.Status} {c.Message}"));
 
         Assert.Equal("6.2.9200", h.Os!.Version);
@@ -41,7 +42,7 @@ public sealed class CimCollectorTests
             ["Microsoft-Hyper-V-Guest-Installer-Win5x-Package"] = "6.2.9200.16384",
             ["Microsoft-Hyper-V-Guest-Installer-Win6x-Package"] = "6.2.9200.16433",
         }, h.IntegrationServices);
-        Assert.Contains("InstallState", Status(h, Core.FactFamilies.IntegrationServices).Message, StringComparison.Ordinal);
+        Assert.Contains("InstallState", Status(h, FactFamilies.IntegrationServices).Message, StringComparison.Ordinal);
 
         Assert.Equal(["APP01", "LEGACY-XP", "OFF01"], h.Vms!.Select(v => v.Name));
         var xp = h.Vms!.Single(v => v.Name == "LEGACY-XP");
@@ -72,7 +73,7 @@ public sealed class CimCollectorTests
         Assert.Equal(("Off", 3), (off.State, off.StateCode));
         Assert.Null(off.Guest);
         Assert.Equal(("Unknown", "Unknown", "SCSI"), (off.Disks[0].Format, off.Disks[0].Type, off.Disks[0].Controller));
-        Assert.Contains("32775", Status(h, Core.FactFamilies.Vms).Message, StringComparison.Ordinal);
+        Assert.Contains("32775", Status(h, FactFamilies.Vms).Message, StringComparison.Ordinal);
 
         // Hotfixes: duplicate row merged (the dated one kept), hex FILETIME read, lower-case id normalised, unreadable date kept raw.
         Assert.Equal(["KB2770917", "KB2779768", "KB2803748", "KB2838043"], h.Hotfixes!.Select(x => x.Id));
@@ -81,7 +82,7 @@ public sealed class CimCollectorTests
         Assert.Equal(new DateTimeOffset(2012, 11, 27, 9, 22, 27, TimeSpan.Zero), TruncateToSecond(h.Hotfixes[1].InstalledOn!.Value));
         Assert.Equal(new DateTimeOffset(2013, 3, 5, 0, 0, 0, TimeSpan.Zero), h.Hotfixes[2].InstalledOn);
         Assert.Equal(("garbled", (DateTimeOffset?)null), (h.Hotfixes[3].InstalledOnRaw, h.Hotfixes[3].InstalledOn));
-        Assert.Contains("1 duplicate", Status(h, Core.FactFamilies.Hotfixes).Message, StringComparison.Ordinal);
+        Assert.Contains("1 duplicate", Status(h, FactFamilies.Hotfixes).Message, StringComparison.Ordinal);
 
         var lm = h.LiveMigration!;
         Assert.Equal((true, 1, "Kerberos", 4, 2, false, (string?)null), (lm.Enabled, lm.AuthenticationType, lm.Authentication, lm.MaximumSimultaneousMigrations, lm.MaximumSimultaneousStorageMigrations, lm.UseAnyNetwork, lm.PerformanceOption));
@@ -114,7 +115,7 @@ public sealed class CimCollectorTests
 
         // InvalidNamespace on root/MSCluster: not clustered, which is a fact (ok), not a failure.
         Assert.Null(h.Cluster);
-        var cluster = Status(h, Core.FactFamilies.Cluster);
+        var cluster = Status(h, FactFamilies.Cluster);
         Assert.Contains("InvalidNamespace", cluster.Message, StringComparison.Ordinal);
         Assert.Contains("'WRONG'", cluster.Message, StringComparison.Ordinal);
 
@@ -136,7 +137,7 @@ public sealed class CimCollectorTests
         Assert.Equal(new DateTimeOffset(2018, 6, 12, 0, 0, 0, TimeSpan.Zero), h.Hotfixes[1].InstalledOn);
 
         Assert.Null(h.Storage!.DisableDeleteNotification);
-        Assert.Contains("absent", Status(h, Core.FactFamilies.Storage).Message, StringComparison.Ordinal);
+        Assert.Contains("absent", Status(h, FactFamilies.Storage).Message, StringComparison.Ordinal);
 
         var lm = h.LiveMigration!;
         Assert.Equal(("CredSSP", true, "SMB"), (lm.Authentication, lm.UseAnyNetwork, lm.PerformanceOption));
@@ -150,22 +151,22 @@ public sealed class CimCollectorTests
 
         Assert.Null(h.Smb!.RdmaEnabled);
         Assert.Empty(h.Smb.Shares);
-        Assert.Contains("InvalidClass", Status(h, Core.FactFamilies.Smb).Message, StringComparison.Ordinal);
+        Assert.Contains("InvalidClass", Status(h, FactFamilies.Smb).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Access_denied_on_one_class_fails_only_that_family()
     {
         var h = await CollectAsync("hv2012-access-denied-one-class");
-        var vms = Status(h, Core.FactFamilies.Vms);
+        var vms = Status(h, FactFamilies.Vms);
         Assert.Equal((CollectionState.Error, (int)CimErrorCode.AccessDenied), (vms.Status, vms.ErrorCode));
         Assert.Contains("Access denied", vms.Message, StringComparison.Ordinal);
         Assert.Null(h.Vms);
-        var storage = Status(h, Core.FactFamilies.Storage);
+        var storage = Status(h, FactFamilies.Storage);
         Assert.Equal((CollectionState.Error, 5), (storage.Status, storage.ErrorCode));
         Assert.Contains("access denied", storage.Message, StringComparison.Ordinal);
         Assert.Null(h.Storage);
-        Assert.All(h.Collection.Where(c => c.Collector is not Core.FactFamilies.Vms and not Core.FactFamilies.Storage),
+        Assert.All(h.Collection.Where(c => c.Collector is not FactFamilies.Vms and not FactFamilies.Storage),
             c => Assert.Equal(CollectionState.Ok, c.Status));
         Assert.NotNull(h.LiveMigration); // same namespace, another class: still read
     }
@@ -175,7 +176,7 @@ public sealed class CimCollectorTests
     {
         var h = await CollectAsync("server-without-hyperv");
         Assert.Equal("FS1", h.Name);
-        foreach (var family in new[] { Core.FactFamilies.Vms, Core.FactFamilies.LiveMigration, Core.FactFamilies.IntegrationServices })
+        foreach (var family in new[] { FactFamilies.Vms, FactFamilies.LiveMigration, FactFamilies.IntegrationServices })
         {
             var s = Status(h, family);
             Assert.Equal(CollectionState.Unsupported, s.Status);
@@ -183,7 +184,7 @@ public sealed class CimCollectorTests
         }
         Assert.False(h.Roles!.HyperV);
         Assert.Null(h.Cluster);
-        Assert.Equal(CollectionState.Ok, Status(h, Core.FactFamilies.Cluster).Status);
+        Assert.Equal(CollectionState.Ok, Status(h, FactFamilies.Cluster).Status);
         Assert.Null(h.Vms);
         Assert.Null(h.IntegrationServices);
     }
@@ -207,7 +208,7 @@ public sealed class CimCollectorTests
     {
         var (_, session) = await CimRecording.OpenAsync("hv2012-cluster-node");
         var h = await new HostCollector().CollectAsync(new ThrowingOn(session, RolesCollector.Query), new HostFacts { Name = "HV1" }, CancellationToken.None);
-        var roles = Status(h, Core.FactFamilies.Roles);
+        var roles = Status(h, FactFamilies.Roles);
         Assert.Equal(CollectionState.Error, roles.Status);
         Assert.Contains("InvalidOperationException: boom", roles.Message, StringComparison.Ordinal);
         Assert.Equal(9, h.Collection.Count(c => c.Status == CollectionState.Ok));

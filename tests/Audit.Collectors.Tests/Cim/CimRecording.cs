@@ -1,7 +1,7 @@
 using Audit.Collectors.Cim;
 using Audit.Collectors.Recording;
-using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Loading;
 
 namespace Audit.Collectors.Tests.Cim;
 

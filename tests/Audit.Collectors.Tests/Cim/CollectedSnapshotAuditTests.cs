@@ -6,6 +6,8 @@ using Audit.Tests.Common;
 using Xunit.Abstractions;
 using Audit.Rules.Compilation;
 using Audit.Rules.Evaluation;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Cim;
 

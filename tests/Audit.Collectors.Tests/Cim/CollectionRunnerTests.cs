@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Audit.Collectors.Cim;
-using Audit.Core;
 using Xunit.Abstractions;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Cim;
 
@@ -13,7 +13,7 @@ public sealed class CollectionRunnerTests(ITestOutputHelper output)
     private static List<InventoryHost> Hosts(int n, string prefix = "hv") =>
         [.. Enumerable.Range(1, n).Select(i => new InventoryHost { Name = $"{prefix}{i.ToString("D4", CultureInfo.InvariantCulture)}.lab.test" })];
 
-    private static bool AllOk(HostFacts h) => h.Collection.Count == Core.FactFamilies.OfHosts.Count && h.Collection.All(c => c.Status == CollectionState.Ok);
+    private static bool AllOk(HostFacts h) => h.Collection.Count == FactFamilies.OfHosts.Count && h.Collection.All(c => c.Status == CollectionState.Ok);
 
     [Fact]
     public async Task A_hung_host_costs_no_more_than_its_time_limit_and_the_others_finish()
@@ -32,7 +32,7 @@ public sealed class CollectionRunnerTests(ITestOutputHelper output)
         Assert.Equal(7, result.Hosts.Count);
         Assert.All(result.Hosts.Where(h => h.Name != "STUCK"), h => Assert.True(AllOk(h), h.Name));
         var stuck = Assert.Single(result.Hosts, h => h.Name == "STUCK");
-        Assert.Equal(Core.FactFamilies.OfHosts, stuck.Collection.Select(c => c.Collector));
+        Assert.Equal(FactFamilies.OfHosts, stuck.Collection.Select(c => c.Collector));
         Assert.All(stuck.Collection, c =>
         {
             Assert.Equal(CollectionState.Error, c.Status);
@@ -90,7 +90,7 @@ public sealed class CollectionRunnerTests(ITestOutputHelper output)
         var options = new CollectionRunOptions { OperationTimeout = TimeSpan.FromMilliseconds(300), Retries = 1 };
         var result = await new CollectionRunner(endpoint).RunAsync(Hosts(1), options);
         var h = result.Hosts[0];
-        var hotfixes = Assert.Single(h.Collection, c => c.Collector == Core.FactFamilies.Hotfixes);
+        var hotfixes = Assert.Single(h.Collection, c => c.Collector == FactFamilies.Hotfixes);
         Assert.Equal((CollectionState.Error, (int)CimErrorCode.Timeout), (hotfixes.Status, hotfixes.ErrorCode));
         Assert.Contains("no answer within 0.3 s (after 2 attempts)", hotfixes.Message, StringComparison.Ordinal);
         Assert.Equal(9, h.Collection.Count(c => c.Status == CollectionState.Ok));
@@ -114,7 +114,7 @@ public sealed class CollectionRunnerTests(ITestOutputHelper output)
         Assert.Equal(hosts.Select(h => h.Identity().Name), result.Hosts.Select(h => h.Name));
         Assert.InRange(result.Hosts.Count(AllOk), 3, 4);
         Assert.Contains(result.Hosts, h => h.Collection.All(c => c.Message == "not collected: the collection was cancelled before this host started"));
-        Assert.All(result.Hosts, h => Assert.Equal(Core.FactFamilies.OfHosts.Count, h.Collection.Count));
+        Assert.All(result.Hosts, h => Assert.Equal(FactFamilies.OfHosts.Count, h.Collection.Count));
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Audit.Collectors.Cim;
 using Audit.Collectors.Recording;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Cim;
 
@@ -223,7 +223,7 @@ public sealed class FirstContactTests
             : [op]);
         var (h, replay) = await CollectAsync(doc);
         CimRecording.AssertAllAnswered(replay);
-        var vms = Assert.Single(h.Collection, c => c.Collector == Core.FactFamilies.Vms);
+        var vms = Assert.Single(h.Collection, c => c.Collector == FactFamilies.Vms);
         Assert.Equal(CollectionState.Ok, vms.Status);
         Assert.Contains("refused VirtualSystemSubType (InvalidQuery", vms.Message, StringComparison.Ordinal);
         Assert.Equal(["APP01", "LEGACY-XP", "OFF01"], h.Vms!.Select(v => v.Name));
@@ -257,7 +257,7 @@ public sealed class FirstContactTests
     {
         var doc = Edit(CimRecording.Load("hv2012-cluster-node"), op => ClusterFailsAndService(op, serviceState));
         var (h, _) = await CollectAsync(doc);
-        var cluster = Assert.Single(h.Collection, c => c.Collector == Core.FactFamilies.Cluster);
+        var cluster = Assert.Single(h.Collection, c => c.Collector == FactFamilies.Cluster);
         Assert.Equal(CollectionState.Ok, cluster.Status);
         Assert.Contains($"the cluster service is {serviceState ?? "absent"}", cluster.Message, StringComparison.Ordinal);
         Assert.Null(h.Cluster);
@@ -268,6 +268,6 @@ public sealed class FirstContactTests
     {
         var doc = Edit(CimRecording.Load("hv2012-cluster-node"), op => ClusterFailsAndService(op, "Running"));
         var (h, _) = await CollectAsync(doc);
-        Assert.Equal(CollectionState.Error, Assert.Single(h.Collection, c => c.Collector == Core.FactFamilies.Cluster).Status);
+        Assert.Equal(CollectionState.Error, Assert.Single(h.Collection, c => c.Collector == FactFamilies.Cluster).Status);
     }
 }

@@ -4,6 +4,8 @@ using Audit.Collectors.Cim;
 using Audit.Collectors.Recording;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Loading;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Cim;
 
@@ -128,7 +130,7 @@ public sealed class RecordReplayTests
         doc = doc with { Operations = [.. doc.Operations.Where(op => op.Query != HotfixCollector.Query)] };
         var replay = new ReplayCimSessionFactory([doc]);
         var result = await new CollectionRunner(replay).RunAsync(replay.Hosts, new CollectionRunOptions());
-        var hotfixes = Assert.Single(result.Hosts[0].Collection, c => c.Collector == Core.FactFamilies.Hotfixes);
+        var hotfixes = Assert.Single(result.Hosts[0].Collection, c => c.Collector == FactFamilies.Hotfixes);
         Assert.Equal((CollectionState.Error, (int)CimErrorCode.NotRecorded), (hotfixes.Status, hotfixes.ErrorCode));
         Assert.Contains(replay.Misses, m => m.Contains(HotfixCollector.Query, StringComparison.Ordinal));
     }

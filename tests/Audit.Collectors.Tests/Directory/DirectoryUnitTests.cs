@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Audit.Collectors.Directory;
 using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Directory;
 

@@ -3,6 +3,8 @@ using Audit.Cli;
 using Audit.Core;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Directory;
 
@@ -48,9 +50,9 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
                 Roles = new RoleFacts { HyperV = true, FeatureIds = [20] },
                 Collection =
                 [
-                    new CollectionStatus { Collector = Core.FactFamilies.Os, Status = CollectionState.Ok },
-                    new CollectionStatus { Collector = Core.FactFamilies.Roles, Status = CollectionState.Ok },
-                    new CollectionStatus { Collector = Core.FactFamilies.Cluster, Status = CollectionState.Ok, Message = "not clustered" },
+                    new CollectionStatus { Collector = FactFamilies.Os, Status = CollectionState.Ok },
+                    new CollectionStatus { Collector = FactFamilies.Roles, Status = CollectionState.Ok },
+                    new CollectionStatus { Collector = FactFamilies.Cluster, Status = CollectionState.Ok, Message = "not clustered" },
                 ],
             }),
         ],

@@ -6,6 +6,7 @@ using Audit.Collectors.Directory;
 using Audit.Core;
 using Audit.Tests.Common;
 using Xunit.Abstractions;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.Directory;
 

@@ -2,7 +2,7 @@ using Audit.Collectors.Cim;
 using Audit.Collectors.Tests.Cim;
 using Audit.Collectors.Tests.Directory;
 using Audit.Collectors.WsMan;
-using Audit.Core;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.WsMan;
 

@@ -8,6 +8,8 @@ using Audit.Collectors.Tests.Cim;
 using Audit.Collectors.WsMan;
 using Audit.Core;
 using Audit.Tests.Common;
+using Audit.Core.Results;
+using Audit.Core.Snapshots;
 
 namespace Audit.Collectors.Tests.WsMan;
 
@@ -249,6 +251,6 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         var ideal = perHost * 256 / 16;
         output.WriteLine(System.FormattableString.Invariant($"WS-Man stand-in latency {latencyMs} ms per request; one host {perHost.TotalMilliseconds:F0} ms ({(standIn.Requests - requestsBefore) / 256.0:F1} requests per host); 256 hosts 16-way {all.Elapsed.TotalSeconds:F2} s vs ideal {ideal.TotalSeconds:F2} s: {all.Elapsed / ideal:F2}x"));
         Assert.Equal(256, result.Hosts.Count);
-        Assert.All(result.Hosts, h => Assert.DoesNotContain(h.Collection, c => c.Status == CollectionState.Error && c.Collector != Core.FactFamilies.Vms));
+        Assert.All(result.Hosts, h => Assert.DoesNotContain(h.Collection, c => c.Status == CollectionState.Error && c.Collector != FactFamilies.Vms));
     }
 }

@@ -1,4 +1,6 @@
-namespace Audit.Core;
+using Audit.Core.History;
+
+namespace Audit.Core.Results;
 
 /// <summary>
 /// A run's results while they are being built: evaluation makes one, waivers and drift each return a changed copy. It has

@@ -1,4 +1,6 @@
-namespace Audit.Core;
+using Audit.Core.Loading;
+
+namespace Audit.Core.Snapshots;
 
 /// <summary>
 /// Joins snapshots collected separately (per site, per scheduler job) into one estate. A host present in two inputs

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Audit.Core;
+namespace Audit.Core.Loading;
 
 /// <summary>
 /// Reads an input file (snapshot, rule set, waivers, params, hosts file, results, template) whole and safely: only a

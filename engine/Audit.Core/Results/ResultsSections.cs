@@ -1,4 +1,4 @@
-namespace Audit.Core;
+namespace Audit.Core.Results;
 
 /// <summary>The waivers file a run used (results.json run.waivers).</summary>
 public sealed record WaiversFileRef

@@ -1,4 +1,6 @@
-namespace Audit.Core;
+using Audit.Core.Results;
+
+namespace Audit.Core.History;
 
 /// <summary>
 /// Compares a run with a baseline run (results.json files): what failed anew, what was resolved, what keeps failing

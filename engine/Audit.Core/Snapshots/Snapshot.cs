@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Audit.Core;
+namespace Audit.Core.Snapshots;
 
 /// <summary>
 /// A point-in-time record of host and directory facts (schema/snapshot.v1.schema.json).

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Audit.Core;
+namespace Audit.Core.Schema;
 
 /// <summary>
 /// Start positions (1-based line and column) of every value in a JSON document, by path (<c>rules[3].assert</c>),

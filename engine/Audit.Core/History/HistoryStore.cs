@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Audit.Core.Results;
 
-namespace Audit.Core;
+namespace Audit.Core.History;
 
 /// <summary>A results file kept in a history folder: results-YYYYMMDDTHHMMSSZ[-N].json, named from the snapshot time.</summary>
 public sealed record HistoryEntry(string Path, string Name, DateTimeOffset CollectedAt, int Suffix);

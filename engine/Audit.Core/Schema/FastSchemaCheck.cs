@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Audit.Core.Loading;
 
-namespace Audit.Core;
+namespace Audit.Core.Schema;
 
 /// <summary>
 /// A fast yes/no schema check straight over the UTF-8 bytes (Utf8JsonReader), for the draft-04 subset our schemas use

@@ -1,4 +1,6 @@
-namespace Audit.Core;
+using Audit.Core.Loading;
+
+namespace Audit.Core.Snapshots;
 
 /// <summary>Loads a snapshot file: schema-validated, then checked for content problems the schema cannot express.</summary>
 public static class SnapshotLoader

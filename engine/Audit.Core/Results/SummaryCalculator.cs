@@ -1,4 +1,4 @@
-namespace Audit.Core;
+namespace Audit.Core.Results;
 
 /// <summary>Counts and the run verdict / exit code from verdicts (DESIGN.md exit codes). Waived checks never affect the exit code.</summary>
 public static class SummaryCalculator

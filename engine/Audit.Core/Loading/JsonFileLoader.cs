@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using NJsonSchema;
 using NJsonSchema.Validation;
+using Audit.Core.Schema;
 
-namespace Audit.Core;
+namespace Audit.Core.Loading;
 
 /// <summary>A JSON input file read, checked against its schema and deserialised, with what is needed to point at positions in it.</summary>
 public sealed record LoadedJson<T>(T Value, byte[] Utf8, string Sha256, string DisplayPath)

@@ -1,4 +1,7 @@
-namespace Audit.Core;
+using Audit.Core.Loading;
+using Audit.Core.Schema;
+
+namespace Audit.Core.Results;
 
 /// <summary>
 /// Loads a results.json written earlier (re-rendering, a baseline, a history entry, an input of 'audit diff'):

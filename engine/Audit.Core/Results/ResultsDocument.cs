@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Audit.Core.History;
 
-namespace Audit.Core;
+namespace Audit.Core.Results;
 
 /// <summary>results.json (schema/results.v1.schema.json): every verdict with evidence, the rule catalogue and run metadata. Input of re-rendering and drift.</summary>
 public sealed record ResultsDocument

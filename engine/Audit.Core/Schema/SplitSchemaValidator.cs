@@ -4,8 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NJsonSchema;
 using NJsonSchema.Validation;
+using Audit.Core.Loading;
 
-namespace Audit.Core;
+namespace Audit.Core.Schema;
 
 /// <summary>
 /// Schema validation of large documents, element by element, with the same diagnostics (message, path, line, column)

@@ -1,4 +1,4 @@
-namespace Audit.Core;
+namespace Audit.Core.Snapshots;
 
 /// <summary>Active Directory facts, read over LDAP.</summary>
 public sealed record DirectoryFacts

@@ -1,4 +1,4 @@
-namespace Audit.Core;
+namespace Audit.Core.Snapshots;
 
 /// <summary>Everything collected about one Hyper-V host. Identity is always present; each fact family may be null when its collector failed.</summary>
 public sealed record HostFacts
