@@ -90,6 +90,19 @@ public class JsonFileLoaderTests
         Assert.Equal(DiagnosticCodes.DuplicateKey, d[0].Code);
     }
 
+    [Theory]
+    [InlineData("{\"a\": 1, \"b\": {\"c\": 1, \"c\": 2}}", 23)]
+    [InlineData("{\"a\": 1, \"\\u0061\": 2}", 9)]
+    [InlineData("[{\"a\": 1}, {\"a\": 1, \"b\": [], \"b\": 3}]", 29)]
+    public void A_duplicate_key_is_found_by_the_loaders_own_scan_even_when_spelt_with_escapes(string json, long offset) =>
+        Assert.Equal(offset, JsonFileLoader.FindDuplicateKey(System.Text.Encoding.UTF8.GetBytes(json)));
+
+    [Theory]
+    [InlineData("{\"a\": {\"a\": 1}, \"b\": [{\"a\": 1}, {\"a\": 2}]}")]
+    [InlineData("{\"a\": ")]
+    public void Same_names_in_different_objects_or_broken_json_are_no_duplicate(string json) =>
+        Assert.Equal(-1, JsonFileLoader.FindDuplicateKey(System.Text.Encoding.UTF8.GetBytes(json)));
+
     [Fact]
     public void Deep_nesting_is_refused_without_stack_overflow()
     {

@@ -103,7 +103,8 @@ public static class JsonFileLoader
             var line = (int)(error.LineNumber ?? 0) + 1;
             var col = (int)(error.BytePositionInLine ?? 0) + 1;
             var msg = error.Message;
-            var code = msg.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? DiagnosticCodes.DuplicateKey : DiagnosticCodes.InvalidJson;
+            // The cause is told by our own scan, not by the serializer's wording: a repeated property name in one object.
+            var code = FindDuplicateKey(bytes) >= 0 ? DiagnosticCodes.DuplicateKey : DiagnosticCodes.InvalidJson;
             var cut = msg.IndexOf(" Path:", StringComparison.Ordinal);
             if (cut > 0)
             {
@@ -148,6 +149,40 @@ public static class JsonFileLoader
             }
             throw new InputException(new Diagnostic(DiagnosticCodes.InvalidJson, DiagnosticLevel.Error, $"invalid JSON: {msg.TrimEnd('.', ' ')}", displayPath, line, col));
         }
+    }
+
+    /// <summary>The offset of the first property name repeated within one object (compared as unescaped text), or -1.
+    /// Run only when deserialisation has already failed, to tell a duplicate key from other errors.</summary>
+    public static long FindDuplicateKey(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        var open = new Stack<HashSet<string>?>();
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        open.Push(new HashSet<string>(StringComparer.Ordinal));
+                        break;
+                    case JsonTokenType.StartArray:
+                        open.Push(null);
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        open.Pop();
+                        break;
+                    case JsonTokenType.PropertyName when open.Peek() is { } names && !names.Add(reader.GetString()!):
+                        return reader.TokenStartIndex;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not well-formed: not a duplicate key (the syntax check reports it).
+        }
+        return -1;
     }
 
     private static int FindInvalidUtf8(ReadOnlySpan<byte> bytes)
