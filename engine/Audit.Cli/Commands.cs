@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Audit.Core;
-using Audit.Reports;
 using Audit.Core.Results;
 
 namespace Audit.Cli;
@@ -27,16 +26,16 @@ internal static class Commands
     {
         var cmd = new Command("report", "Re-render reports from a results.json written earlier (same HTML, JUnit and console output as the run that wrote it). Exit 0 once written, 65 if the results file is invalid.");
         var results = new Option<string>("--results") { Description = "results.json of an earlier run.", HelpName = "FILE", Required = true };
-        var format = new Option<string[]>("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated). [default: all]", HelpName = "LIST" };
+        var format = SharedOptions.Formats();
         var output = new Option<string>("--out") { Description = "Output folder.", HelpName = "DIR", DefaultValueFactory = _ => "out" };
-        var template = new Option<string?>("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
+        var template = SharedOptions.Template();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the one-line verdict." };
-        var maxInput = MaxInputOption();
+        var maxInput = SharedOptions.MaxInputMb();
         foreach (var o in new Option[] { results, format, output, template, quiet, maxInput })
         {
             cmd.Options.Add(o);
         }
-        cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, ParseFormats(r.GetValue(format)), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet), ParseMaxInput(r.GetValue(maxInput))));
+        cmd.SetAction(r => new AuditRunner(ctx).Report(r.GetValue(results)!, SharedOptions.FormatsOf(r, format), r.GetValue(output) ?? "out", r.GetValue(template), r.GetValue(quiet), SharedOptions.MaxInputBytesOf(r, maxInput)));
         return cmd;
     }
 
@@ -47,9 +46,9 @@ internal static class Commands
         var newer = new Argument<string>("NEW") { Description = "The later results.json." };
         cmd.Arguments.Add(older);
         cmd.Arguments.Add(newer);
-        var maxInput = MaxInputOption();
+        var maxInput = SharedOptions.MaxInputMb();
         cmd.Options.Add(maxInput);
-        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!, ParseMaxInput(r.GetValue(maxInput))));
+        cmd.SetAction(r => new AuditRunner(ctx).Diff(r.GetValue(older)!, r.GetValue(newer)!, SharedOptions.MaxInputBytesOf(r, maxInput)));
         return cmd;
     }
 
@@ -70,13 +69,13 @@ internal static class Commands
         public Option<string?> Snapshot { get; } = new("--snapshot") { Description = "Snapshot file to audit.", HelpName = "FILE" };
         public Option<string[]> Rules { get; } = new("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH", AllowMultipleArgumentsPerToken = false };
         public Option<string> Out { get; } = new("--out") { Description = "Output folder.", HelpName = "DIR", DefaultValueFactory = _ => "out" };
-        public Option<string> FailOn { get; } = new("--fail-on") { Description = "Lowest severity whose failure fails the run (exit 1): critical, high, medium, low, info.", HelpName = "SEVERITY", DefaultValueFactory = _ => "high" };
-        public Option<string[]> Format { get; } = new("--format") { Description = "Outputs to write: html, junit, json, console (comma-separated or repeated). [default: all]", HelpName = "LIST" };
+        public Option<string> FailOn { get; } = SharedOptions.SeverityOption("--fail-on", "Lowest severity whose failure fails the run (exit 1): critical, high, medium, low, info.", "high");
+        public Option<string[]> Format { get; } = SharedOptions.Formats();
         public Option<string[]> Param { get; } = new("--param") { Description = "Override a rule-set parameter: name=value or ruleSetId.name=value; repeatable.", HelpName = "NAME=VALUE" };
         public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print only the one-line verdict." };
-        public Option<long> MaxInputMb { get; } = new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them.", HelpName = "MIB", DefaultValueFactory = _ => 1024 };
+        public Option<long> MaxInputMb { get; } = SharedOptions.MaxInputMb();
         public Option<double> CheckTimeout { get; } = new("--check-timeout") { Description = "Seconds one check (a rule on one entity) may take before it is abandoned as an error verdict.", HelpName = "SECONDS", DefaultValueFactory = _ => 30 };
-        public Option<string?> Template { get; } = new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
+        public Option<string?> Template { get; } = SharedOptions.Template();
         public NightlyOptions Nightly { get; } = new();
 
         public void AddTo(Command c)
@@ -120,11 +119,11 @@ internal static class Commands
                 Snapshot = r.GetValue(o.Snapshot),
                 Rules = r.GetValue(o.Rules) ?? [],
                 Out = r.GetValue(o.Out) ?? "out",
-                FailOn = ParseSeverity(r.GetValue(o.FailOn), "--fail-on"),
-                Formats = ParseFormats(r.GetValue(o.Format)),
+                FailOn = SharedOptions.SeverityOf(r, o.FailOn) ?? Severity.High,
+                Formats = SharedOptions.FormatsOf(r, o.Format),
                 Parameters = ParseParams(r.GetValue(o.Param)),
                 Quiet = r.GetValue(o.Quiet),
-                MaxInputBytes = ParseMaxInput(r.GetValue(o.MaxInputMb)),
+                MaxInputBytes = SharedOptions.MaxInputBytesOf(r, o.MaxInputMb),
                 Template = r.GetValue(o.Template),
                 CheckTimeout = r.GetValue(o.CheckTimeout) is var ct && ct > 0 && ct <= 86400 ? TimeSpan.FromSeconds(ct) : throw new UsageException($"--check-timeout {ct} must be more than 0 and at most 86400 seconds"),
                 Nightly = o.Nightly.Parse(r),
@@ -169,25 +168,6 @@ internal static class Commands
         return cmd;
     }
 
-    internal static Severity ParseSeverity(string? text, string option) =>
-        EnumNames.TryParseSeverity(text, out var s) ? s : throw new UsageException($"{option} '{text}' is not a severity: use critical, high, medium, low or info");
-
-    internal static OutputFormats ParseFormats(string[]? values)
-    {
-        if (values is null || values.Length == 0)
-        {
-            return OutputFormats.All;
-        }
-        var set = OutputFormats.None;
-        foreach (var f in values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            set |= OutputFormatNames.TryParse(f, out var format)
-                ? format
-                : throw new UsageException($"--format '{f}' is not known: use {string.Join(", ", OutputFormatNames.All.Select(x => x.Name))}");
-        }
-        return set;
-    }
-
     internal static IReadOnlyDictionary<string, string> ParseParams(string[]? values)
     {
         var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -210,10 +190,4 @@ internal static class Commands
         }
         return d;
     }
-
-    private static Option<long> MaxInputOption() =>
-        new("--max-input-mb") { Description = "Refuse input files larger than this many MiB before reading them.", HelpName = "MIB", DefaultValueFactory = _ => 1024 };
-
-    private static long ParseMaxInput(long mb) =>
-        mb is > 0 and <= 1 << 20 ? mb * 1024 * 1024 : throw new UsageException($"--max-input-mb {mb} must be between 1 and {1 << 20}");
 }

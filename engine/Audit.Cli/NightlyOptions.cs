@@ -25,7 +25,7 @@ internal sealed class NightlyOptions
     public Option<string?> ParamsFile { get; } = new("--params") { Description = "JSON file of rule-set parameter values (name or ruleSetId.name -> value), checked against each parameter's type; --param wins over it.", HelpName = "FILE" };
     public Option<string[]> Include { get; } = new("--include") { Description = "Evaluate only rules matching: rule id, id prefix or family (HV, HV-LM), or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "Do not evaluate (nor report) rules matching: rule id, family or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
-    public Option<string?> MinSeverity { get; } = new("--min-severity") { Description = "Evaluate only rules at least this severe: critical, high, medium, low, info.", HelpName = "SEVERITY" };
+    public Option<string> MinSeverity { get; } = SharedOptions.SeverityOption("--min-severity", "Evaluate only rules at least this severe: critical, high, medium, low, info.");
 
     public Option<string?> History { get; } = new("--history") { Description = "Keep this run's results in this folder (named from the snapshot time, never overwritten) and compare with the latest run kept there.", HelpName = "DIR" };
     public Option<int> HistoryKeep { get; } = new("--history-keep") { Description = "Keep only the newest N runs in --history.", HelpName = "N", DefaultValueFactory = _ => 30 };
@@ -72,7 +72,7 @@ internal sealed class NightlyOptions
             {
                 Include = Terms(r.GetValue(Include)),
                 Exclude = Terms(r.GetValue(Exclude)),
-                MinSeverity = r.GetValue(MinSeverity) is { } min ? Commands.ParseSeverity(min, "--min-severity") : null,
+                MinSeverity = SharedOptions.SeverityOf(r, MinSeverity),
             },
         };
     }

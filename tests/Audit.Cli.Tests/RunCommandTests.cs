@@ -51,6 +51,11 @@ public class RunCommandTests
     [InlineData("run", "--bogus")]
     [InlineData("run", "--fail-on", "urgent")]
     [InlineData("run", "--format", "pdf")]
+    [InlineData("run", "--format", "html,pdf")]
+    [InlineData("run", "--min-severity", "severe")]
+    [InlineData("run", "--max-input-mb", "0")]
+    [InlineData("report", "--results", "x.json", "--format", "pdf")]
+    [InlineData("diff", "a.json", "b.json", "--max-input-mb", "-1")]
     [InlineData("run", "--param", "novalue")]
     [InlineData("run", "--param", " =1")]
     [InlineData("frobnicate")]
@@ -60,6 +65,21 @@ public class RunCommandTests
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains("error", r.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
+    }
+
+    /// <summary>Shared options are validated while parsing: the message names the option and what it accepts, and no work starts.</summary>
+    [Theory]
+    [InlineData("--fail-on", "urgent", "--fail-on 'urgent' is not a severity: use critical, high, medium, low or info")]
+    [InlineData("--min-severity", "severe", "--min-severity 'severe' is not a severity: use critical, high, medium, low or info")]
+    [InlineData("--format", "html,pdf", "--format 'pdf' is not known: use html, junit, json, console")]
+    [InlineData("--max-input-mb", "0", "--max-input-mb 0 must be between 1 and 1048576")]
+    public void A_bad_value_of_a_shared_option_is_a_parse_error_naming_the_option(string option, string value, string message)
+    {
+        using var dir = new TempDir();
+        var r = CliRunner.Run("run", "--out", dir.Path, option, value);
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("audit: error: " + message, r.Err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
     [Fact]
