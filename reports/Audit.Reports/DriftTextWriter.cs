@@ -70,7 +70,7 @@ public static class DriftTextWriter
         {
             return;
         }
-        Section(w, "Newly waived", d.NewlyWaived, i => $"waived until {Date(i.Waiver?.Expires)} by {i.Waiver?.Owner}{(i.Waiver?.Ticket is { } t ? $" ({t})" : "")}: {i.Waiver?.Justification}");
+        Section(w, "Newly waived", d.NewlyWaived, i => WaiverWording.WaivedUntil(i.Waiver));
         Section(w, "Fixed (failed in the baseline, now checked and not failing)", d.Resolved.Where(DriftWords.IsFixed).ToList(), i => $"now {i.Outcome!.Value.Name()}");
         Gone(w, d);
         Section(w, "Still failing", d.StillFailing, i => $"{i.ConsecutiveRuns} runs in a row: {i.Message}");

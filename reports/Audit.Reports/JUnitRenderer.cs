@@ -110,9 +110,7 @@ public static class JUnitRenderer
                         break;
                     case Outcome.Waived:
                         w.StartElement("skipped");
-                        w.Attribute("message", Clean(v.Waiver is { } wv
-                            ? $"waived until {wv.Expires:yyyy-MM-dd} by {wv.Owner}{(wv.Ticket is null ? "" : " (" + wv.Ticket + ")")}: {wv.Justification}"
-                            : "waived"));
+                        w.Attribute("message", Clean(WaiverWording.WaivedUntil(v.Waiver)));
                         WriteEvidence(w, v, rule);
                         w.EndElement();
                         break;
