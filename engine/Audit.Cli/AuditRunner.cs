@@ -62,7 +62,7 @@ public sealed class AuditRunner(CliContext ctx)
         return new AuditRequest
         {
             SnapshotPath = s.Snapshot is not null ? ctx.Env.Resolve(s.Snapshot) : DefaultPath(Path.Combine("samples", "estate.snapshot.json"), "--snapshot"),
-            RulePaths = s.Rules.Count > 0 ? [.. s.Rules.Select(ctx.Env.Resolve)] : [DefaultPath("rules", "--rules")],
+            RulePaths = RulePaths(s.Rules),
             ParameterOverrides = s.Parameters,
             ParametersFile = Optional(n.ParamsFile),
             WaiversFile = Optional(n.Waivers),
@@ -171,7 +171,7 @@ public sealed class AuditRunner(CliContext ctx)
         var n = nightlySettings ?? new NightlySettings();
         var check = AuditPipeline.Validate(new ValidationRequest
         {
-            RulePaths = rules.Count > 0 ? [.. rules.Select(ctx.Env.Resolve)] : [DefaultPath("rules", "--rules")],
+            RulePaths = RulePaths(rules),
             ParameterOverrides = parameters,
             ParametersFile = n.ParamsFile is null ? null : ctx.Env.Resolve(n.ParamsFile),
             WaiversFile = n.Waivers is null ? null : ctx.Env.Resolve(n.Waivers),
@@ -189,7 +189,7 @@ public sealed class AuditRunner(CliContext ctx)
 
     public int Rules(IReadOnlyList<string> rules, string? docs)
     {
-        var rulePaths = rules.Count > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [DefaultPath("rules", "--rules")];
+        var rulePaths = RulePaths(rules);
         var result = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = Display });
         ctx.PrintDiagnostics(result.Diagnostics);
         if (result.Catalog is null)
@@ -260,6 +260,10 @@ public sealed class AuditRunner(CliContext ctx)
             }
         }
     }
+
+    /// <summary>The --rules paths given, resolved; or the default rules/ folder (<see cref="DefaultPath"/>).</summary>
+    internal IReadOnlyList<string> RulePaths(IReadOnlyList<string> given) =>
+        given.Count > 0 ? [.. given.Select(ctx.Env.Resolve)] : [DefaultPath("rules", "--rules")];
 
     internal string Display(string path)
     {

@@ -26,7 +26,7 @@ internal static class TestCommand
     private static int Run(CliContext ctx, string[] rules, string[] only, string[] casePaths)
     {
         var runner = new AuditRunner(ctx);
-        var rulePaths = rules.Length > 0 ? rules.Select(ctx.Env.Resolve).ToList() : [runner.DefaultPath("rules", "--rules")];
+        var rulePaths = runner.RulePaths(rules);
         var loaded = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = runner.Display });
         ctx.PrintDiagnostics(loaded.Diagnostics);
         if (loaded.Catalog is null)

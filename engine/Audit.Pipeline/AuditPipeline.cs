@@ -27,7 +27,7 @@ public static partial class AuditPipeline
     public static AuditRun? Run(AuditRequest request, IAuditObserver observer, CancellationToken cancel = default)
     {
         observer.Stage("loading the snapshot and rule sets");
-        var parametersFile = LoadParametersFile(request);
+        var parametersFile = LoadParametersFile(request.ParametersFile, request.Load, request.Display);
         // Rules compile on one core while the snapshot loads on the other.
         var compiling = Task.Run(() => RuleSetLoader.Load(request.RulePaths, new RuleLoadOptions
         {
@@ -115,13 +115,14 @@ public static partial class AuditPipeline
         }
     }
 
-    private static (LoadedJson<Dictionary<string, JsonElement>> Loaded, ParametersFileRef Ref)? LoadParametersFile(AuditRequest request)
+    /// <summary>Reads --params (schema/params.v1.schema.json); the values are checked against the declared types when the rule sets load.</summary>
+    private static (LoadedJson<Dictionary<string, JsonElement>> Loaded, ParametersFileRef Ref)? LoadParametersFile(string? path, LoadOptions load, Func<string, string> display)
     {
-        if (request.ParametersFile is not { } path)
+        if (path is null)
         {
             return null;
         }
-        var loaded = JsonFileLoader.Load<Dictionary<string, JsonElement>>(path, ParametersFileSchema, request.Load, request.Display(path));
+        var loaded = JsonFileLoader.Load<Dictionary<string, JsonElement>>(path, ParametersFileSchema, load, display(path));
         return (loaded, new ParametersFileRef { Path = loaded.DisplayPath, Sha256 = loaded.Sha256 });
     }
 

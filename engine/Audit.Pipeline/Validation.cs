@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Audit.Core;
 using Audit.Rules.Compilation;
 using Audit.Rules.Waivers;
@@ -29,10 +28,8 @@ public static partial class AuditPipeline
     /// <see cref="InputException"/> only for an invalid parameters file (the rule sets cannot be checked without it).</summary>
     public static ValidationResult Validate(ValidationRequest request)
     {
-        LoadedJson<Dictionary<string, JsonElement>>? parametersFile = request.ParametersFile is { } pf
-            ? JsonFileLoader.Load<Dictionary<string, JsonElement>>(pf, ParametersFileSchema, LoadOptions.Default, request.Display(pf))
-            : null;
-        var rules = RuleSetLoader.Load(request.RulePaths, new RuleLoadOptions { ParameterOverrides = request.ParameterOverrides, ParameterFile = parametersFile, Display = request.Display });
+        var parametersFile = LoadParametersFile(request.ParametersFile, LoadOptions.Default, request.Display);
+        var rules = RuleSetLoader.Load(request.RulePaths, new RuleLoadOptions { ParameterOverrides = request.ParameterOverrides, ParameterFile = parametersFile?.Loaded, Display = request.Display });
         var diagnostics = new List<Diagnostic>(rules.Diagnostics);
         if (rules.Catalog is not null && request.WaiversFile is { } w)
         {
