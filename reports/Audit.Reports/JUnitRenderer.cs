@@ -61,7 +61,7 @@ public static class JUnitRenderer
             var classnames = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var v in verdicts)
             {
-                var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : ReportView.Family(v.RuleId);
+                var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : RuleInfo.FamilyOf(v.RuleId);
                 var caseName = Token(v.RuleId + " " + v.Entity);
                 // Consumers drop or merge duplicate names; two VMs may share a name on one host.
                 if (!seen.TryAdd(caseName, 1))

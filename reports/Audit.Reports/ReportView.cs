@@ -62,7 +62,7 @@ public sealed class ReportView
         var s = results.Summary;
         // The family of each distinct rule id, not of each verdict (a substring per verdict for a few dozen rules).
         var ruleIds = results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).ToList();
-        var families = results.Rules.Select(r => r.Family).Concat(ruleIds.Select(Family))
+        var families = results.Rules.Select(r => r.Family).Concat(ruleIds.Select(RuleInfo.FamilyOf))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var familyNames = families.Select(TextSanitizer.Name).ToList();
         var familyOf = results.Rules.ToDictionary(r => r.Id, r => r.Family, StringComparer.Ordinal);
@@ -79,7 +79,7 @@ public sealed class ReportView
             {
                 byGroup[key] = acc = new GroupAccumulator(families.Count);
             }
-            var fam = familyOf.TryGetValue(v.RuleId, out var f) ? f : Family(v.RuleId);
+            var fam = familyOf.TryGetValue(v.RuleId, out var f) ? f : RuleInfo.FamilyOf(v.RuleId);
             acc.Add(familyIndex[fam], v.Outcome, v.Severity);
         }
         var clusterOf = ClusterOf(results);
@@ -155,12 +155,6 @@ public sealed class ReportView
     /// <summary>(rule, entity) keys of checks failing since the baseline: new failures and failures whose waiver expired.</summary>
     public static HashSet<(string, string)> NewKeys(ResultsDocument results) =>
         results.Drift is { } d ? d.NewFailures.Concat(d.WaiversExpired).Select(i => (i.RuleId, i.Entity)).ToHashSet() : [];
-
-    public static string Family(string ruleId)
-    {
-        var cut = ruleId.LastIndexOf('-');
-        return cut > 0 ? ruleId[..cut] : ruleId;
-    }
 
     public static int Count(OutcomeCounts c, Outcome o) => o switch
     {
@@ -464,7 +458,7 @@ internal static class ReportData
             var rules = results.Rules.ToList();
             foreach (var id in results.Results.Select(v => v.RuleId).Distinct(StringComparer.Ordinal).Where(id => rules.All(r => r.Id != id)))
             {
-                rules.Add(new RuleInfo { Id = id, Title = id, Family = ReportView.Family(id) });
+                rules.Add(new RuleInfo { Id = id, Title = id, Family = RuleInfo.FamilyOf(id) });
             }
             foreach (var r in rules)
             {
@@ -472,7 +466,7 @@ internal static class ReportData
                 w.WriteStartArray();
                 w.WriteStringValue(TextSanitizer.Name(r.Id));
                 w.WriteStringValue(TextSanitizer.Display(r.Title));
-                w.WriteNumberValue(familyIndex.TryGetValue(r.Family, out var fi) ? fi : familyIndex[ReportView.Family(r.Id)]);
+                w.WriteNumberValue(familyIndex.TryGetValue(r.Family, out var fi) ? fi : familyIndex[RuleInfo.FamilyOf(r.Id)]);
                 w.WriteStringValue(r.Severity.Name());
                 w.WriteStringValue(r.Scope.Name());
                 w.WriteStringValue(TextSanitizer.Display(r.Rationale));

@@ -96,7 +96,7 @@ public class RulePackTests
     public void Sample_estate_has_findings_in_every_family_and_no_classic_false_alarm()
     {
         var results = Evaluator.Evaluate(Shipped.Value, SnapshotLoader.Load(RepoPaths.SampleSnapshot), new EvaluationOptions { RecordTimings = false });
-        var failingFamilies = results.Results.Where(v => v.Outcome == Audit.Core.Results.Outcome.Fail).Select(v => RuleSetLoader.Family(v.RuleId)).ToHashSet();
+        var failingFamilies = results.Results.Where(v => v.Outcome == Audit.Core.Results.Outcome.Fail).Select(v => Audit.Core.Results.RuleInfo.FamilyOf(v.RuleId)).ToHashSet();
         foreach (var family in new[] { "HV-IS", "HV-LM", "AD-DELEG", "KB", "TRIM", "DISK", "SMB" })
         {
             Assert.Contains(family, failingFamilies);

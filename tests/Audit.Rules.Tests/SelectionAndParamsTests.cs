@@ -12,7 +12,7 @@ namespace Audit.Rules.Tests;
 
 public class SelectionAndParamsTests
 {
-    private static RuleInfo Info(string id, params string[] tags) => new() { Id = id, Family = RuleSetLoader.Family(id), Tags = tags };
+    private static RuleInfo Info(string id, params string[] tags) => new() { Id = id, Family = RuleInfo.FamilyOf(id), Tags = tags };
 
     [Theory]
     [InlineData("HV-IS-001", "HV-IS-001", true)]

@@ -71,8 +71,15 @@ public sealed record RuleInfo
 {
     public string Id { get; init; } = "";
     public string Title { get; init; } = "";
-    /// <summary>Family prefix (HV-IS, AD-DELEG, KB, ...): the id up to its last dash.</summary>
+    /// <summary>Family prefix (HV-IS, AD-DELEG, KB, ...): <see cref="FamilyOf"/> its id.</summary>
     public string Family { get; init; } = "";
+
+    /// <summary>The family of a rule id: everything before the last dash (HV-IS-001 -> HV-IS); the one place it is derived.</summary>
+    public static string FamilyOf(string ruleId)
+    {
+        var cut = ruleId.LastIndexOf('-');
+        return cut > 0 ? ruleId[..cut] : ruleId;
+    }
     public Severity Severity { get; init; }
     public Scope Scope { get; init; }
     public string RuleSet { get; init; } = "";

@@ -434,7 +434,7 @@ public static partial class RuleSetLoader
             {
                 Id = def.Id,
                 Title = def.Title,
-                Family = Family(def.Id),
+                Family = RuleInfo.FamilyOf(def.Id),
                 Severity = severity,
                 Scope = scope,
                 RuleSet = set.Document.Id,
@@ -454,13 +454,6 @@ public static partial class RuleSetLoader
             ApplicabilityDependencies = applicabilityDeps,
             ReferencedInputs = referenced,
         };
-    }
-
-    /// <summary>Family of a rule id: everything before the last dash (HV-IS-001 -> HV-IS).</summary>
-    public static string Family(string id)
-    {
-        var cut = id.LastIndexOf('-');
-        return cut > 0 ? id[..cut] : id;
     }
 
     private static string Field(string path)

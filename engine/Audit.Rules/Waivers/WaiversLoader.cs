@@ -1,6 +1,5 @@
 using System.Globalization;
 using Audit.Core;
-using Audit.Rules.Compilation;
 using Audit.Core.Loading;
 using Audit.Core.Results;
 
@@ -74,7 +73,7 @@ public static class WaiversLoader
                 var matched = rules.Where(r => Glob.IsMatch(w.Rule, r.Id)).ToList();
                 if (matched.Count == 0)
                 {
-                    var family = RuleSetLoader.Family(w.Rule);
+                    var family = RuleInfo.FamilyOf(w.Rule);
                     var near = rules.Where(r => string.Equals(r.Family, family, StringComparison.OrdinalIgnoreCase)).Select(r => r.Id).Order(StringComparer.Ordinal).Take(8).ToList();
                     Error("rule", $"no loaded rule has the id '{w.Rule}'{(near.Count > 0 ? $" (rules of {family}: {string.Join(", ", near)})" : "")}");
                 }
