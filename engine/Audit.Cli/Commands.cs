@@ -55,7 +55,7 @@ internal static class Commands
     private static Command RulesCommand(CliContext ctx)
     {
         var cmd = new Command("rules", "List the rules (id, severity, scope, title), or write the catalogue as Markdown, one page per rule, with --docs.");
-        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
+        var rules = SharedOptions.Rules();
         var docs = new Option<string?>("--docs") { Description = "Write one Markdown page per rule (rationale, applicability, check, evidence, remediation, references) and an index into this folder.", HelpName = "DIR" };
         cmd.Options.Add(rules);
         cmd.Options.Add(docs);
@@ -67,7 +67,7 @@ internal static class Commands
     internal sealed class EvaluateOptions
     {
         public Option<string?> Snapshot { get; } = new("--snapshot") { Description = "Snapshot file to audit.", HelpName = "FILE" };
-        public Option<string[]> Rules { get; } = new("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH", AllowMultipleArgumentsPerToken = false };
+        public Option<string[]> Rules { get; } = SharedOptions.Rules();
         public Option<string> Out { get; } = new("--out") { Description = "Output folder.", HelpName = "DIR", DefaultValueFactory = _ => "out" };
         public Option<string> FailOn { get; } = SharedOptions.SeverityOption("--fail-on", "Lowest severity whose failure fails the run (exit 1): critical, high, medium, low, info.", "high");
         public Option<string[]> Format { get; } = SharedOptions.Formats();
@@ -153,7 +153,7 @@ internal static class Commands
     private static Command ValidateCommand(CliContext ctx)
     {
         var cmd = new Command("validate", "Check rule sets (schema, every expression, allow-list) and snapshots (schema) without evaluating anything. Exit 0 when clean, 65 with file(line,col) diagnostics otherwise.");
-        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
+        var rules = SharedOptions.Rules();
         var snapshots = new Option<string[]>("--snapshot") { Description = "Snapshot file to validate; repeatable.", HelpName = "FILE" };
         var param = new Option<string[]>("--param") { Description = "Parameter override to check: name=value; repeatable.", HelpName = "NAME=VALUE" };
         cmd.Options.Add(rules);

@@ -83,6 +83,10 @@ internal static class SharedOptions
     /// <summary>The limit in bytes of a validated --max-input-mb.</summary>
     public static long MaxInputBytesOf(ParseResult r, Option<long> option) => r.GetValue(option) * 1024 * 1024;
 
+    /// <summary>--rules: rule set files or folders (default: the rules/ folder, <see cref="AuditRunner.RulePaths"/>).</summary>
+    public static Option<string[]> Rules() =>
+        new("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
+
     /// <summary>--template: a Scriban template replacing the embedded report.html.sbn.</summary>
     public static Option<string?> Template() =>
         new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };

@@ -13,7 +13,7 @@ internal static class TestCommand
         var cmd = new Command("test", """
             Run rule cases: scenarios kept beside the rules as *.cases.json, each an edit of a base snapshot (default: the bundled sample) and the outcome expected for one entity. Prints one line per rule (cases, passed, failed) and each mismatch with the verdict the rule gave. Exit 0 when every case holds, 1 when one does not, 65 when a case cannot be run as written (AUD0060 with its file, line and rule) or a file is invalid.
             """);
-        var rules = new Option<string[]>("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
+        var rules = SharedOptions.Rules();
         var only = new Option<string[]>("--rule") { Description = "Run only the cases of this rule id; repeatable.", HelpName = "ID" };
         var cases = new Argument<string[]>("CASES") { Description = "Cases files or folders. [default: the *.cases.json beside the rule sets]", Arity = ArgumentArity.ZeroOrMore };
         cmd.Options.Add(rules);
