@@ -18,6 +18,12 @@ public static class ScopeInputs
     public const string Lookups = "lookups";
     public const string CollectedAt = "collectedAt";
 
+    /// <summary>
+    /// The rule-set parameter (a list of host-name groups) whose groups add host pairs to the hostPair scope, besides
+    /// common clusters and inventory migration groups; README (host pairs) documents it.
+    /// </summary>
+    public const string MigrationGroups = "migrationGroups";
+
     public static IReadOnlyList<InputDeclaration> For(Scope scope) => scope switch
     {
         Scope.Host => [new("host", typeof(HostFacts), true, false, "the host")],

@@ -54,15 +54,15 @@ public static class ConsoleRenderer
         {
             output.WriteLine();
             output.WriteLine(Paint(options, "\u001b[1m", Inv($"{group.Key.Name().ToUpperInvariant()} ({group.Count()})")));
-            var list = group.OrderBy(v => v.Outcome).ThenBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity, StringComparer.Ordinal).ToList();
+            var list = group.OrderBy(v => v.Outcome).ThenBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity.Key, StringComparer.Ordinal).ToList();
             var shown = options.MaxPerSeverity > 0 ? list.Take(options.MaxPerSeverity).ToList() : list;
             foreach (var v in shown)
             {
                 var word = v.Outcome == Outcome.Fail ? Paint(options, "\u001b[31m", "fail ") : Paint(options, "\u001b[33m", "error");
                 // Most messages open with their entity ("ZULU/VM1 has ..."): say it once.
-                output.WriteLine(v.Message.StartsWith(v.Entity, StringComparison.Ordinal)
+                output.WriteLine(v.Message.StartsWith(v.Entity.Key, StringComparison.Ordinal)
                     ? $"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Message)}"
-                    : $"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Entity)}: {TextSanitizer.Name(v.Message)}");
+                    : $"  {word} {TextSanitizer.Name(v.RuleId)} {TextSanitizer.Name(v.Entity.Key)}: {TextSanitizer.Name(v.Message)}");
             }
             if (shown.Count < list.Count)
             {

@@ -33,7 +33,7 @@ public static class JUnitRenderer
         var id = 0;
         foreach (var group in groups)
         {
-            var verdicts = group.OrderBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity, StringComparer.Ordinal).ToList();
+            var verdicts = group.OrderBy(v => v.RuleId, StringComparer.Ordinal).ThenBy(v => v.Entity.Key, StringComparer.Ordinal).ToList();
             var name = Token(group.Key.Label);
             w.StartElement("testsuite");
             w.Attribute("name", name);
@@ -62,7 +62,7 @@ public static class JUnitRenderer
             foreach (var v in verdicts)
             {
                 var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : RuleInfo.FamilyOf(v.RuleId);
-                var caseName = Token(v.RuleId + " " + v.Entity);
+                var caseName = Token(v.RuleId + " " + v.Entity.Key);
                 // Consumers drop or merge duplicate names; two VMs may share a name on one host.
                 if (!seen.TryAdd(caseName, 1))
                 {
@@ -165,7 +165,7 @@ public static class JUnitRenderer
         }
         Line("rule: ", v.RuleId, rule is null ? null : " " + rule.Title);
         Line("severity: ", v.Severity.Name());
-        Line("entity: ", v.Entity);
+        Line("entity: ", v.Entity.Key);
         Line("message: ", v.Message);
         Line("expected: ", v.Expected ?? "(none)");
         Line("actual: ", v.Actual ?? "(none)");

@@ -8,13 +8,14 @@ namespace Audit.Reports;
 /// </summary>
 public static class ReportGroups
 {
-    public const string DirectoryGroup = "(directory)";
+    /// <summary>The group of computer-scope checks: named as the directory entity is.</summary>
+    public static readonly string DirectoryGroup = EntityId.Directory.Key;
 
     public static GroupKey Of(Verdict v) => v.Scope switch
     {
         Scope.Computer => new GroupKey(GroupKind.Directory, DirectoryGroup),
-        Scope.Cluster => new GroupKey(GroupKind.Cluster, v.Entity),
-        _ => new GroupKey(GroupKind.Host, v.Host ?? HostOf(v.Entity)),
+        Scope.Cluster => new GroupKey(GroupKind.Cluster, v.Entity.Key),
+        _ => new GroupKey(GroupKind.Host, v.Host ?? v.Entity.HostName ?? v.Entity.Key),
     };
 
     /// <summary>Hosts first (by name), then clusters, then the directory: a stable order.</summary>
@@ -23,14 +24,6 @@ public static class ReportGroups
         var k = ((int)a.Kind).CompareTo((int)b.Kind);
         return k != 0 ? k : StringComparer.OrdinalIgnoreCase.Compare(a.Name, b.Name) is var c && c != 0 ? c : string.CompareOrdinal(a.Name, b.Name);
     });
-
-    private static string HostOf(string entity)
-    {
-        var slash = entity.IndexOf('/', StringComparison.Ordinal);
-        var arrow = entity.IndexOf("->", StringComparison.Ordinal);
-        var cut = slash < 0 ? arrow : arrow < 0 ? slash : Math.Min(slash, arrow);
-        return cut > 0 ? entity[..cut] : entity;
-    }
 }
 
 public enum GroupKind
@@ -46,7 +39,7 @@ public readonly record struct GroupKey(GroupKind Kind, string Name)
     {
         GroupKind.Cluster => "cluster " + Name,
         // Parentheses cannot occur in a host name, so no host's suite or matrix row can be mistaken for this one.
-        GroupKind.Directory => "(directory)",
+        GroupKind.Directory => ReportGroups.DirectoryGroup,
         _ => Name,
     };
 }

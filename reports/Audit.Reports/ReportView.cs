@@ -356,7 +356,7 @@ public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<Top
             {
                 perRule[v.RuleId] = r = (v.Severity, new HashSet<string>(StringComparer.Ordinal), 0, 0);
             }
-            r.Entities.Add(v.Entity);
+            r.Entities.Add(v.Entity.Key);
             perRule[v.RuleId] = (r.Severity < v.Severity ? r.Severity : v.Severity, r.Entities, r.Fail + (v.Outcome == Outcome.Fail ? 1 : 0), r.Error + (v.Outcome == Outcome.Error ? 1 : 0));
         }
         var rules = perRule.OrderByDescending(r => r.Value.Entities.Count).ThenBy(r => r.Value.Severity).ThenBy(r => r.Key, StringComparer.Ordinal).Take(Shown)
@@ -503,7 +503,7 @@ internal static class ReportData
                 w.WriteNumberValue(view.VerdictGroups[i]);
                 w.WriteNumberValue((int)v.Outcome);
                 w.WriteStringValue(v.Severity.Name());
-                w.WriteStringValue(TextSanitizer.Name(v.Entity));
+                w.WriteStringValue(TextSanitizer.Name(v.Entity.Key));
                 w.WriteStringValue(TextSanitizer.Display(v.Message));
                 WriteNullable(w, v.Expected);
                 WriteNullable(w, v.Actual);
@@ -522,7 +522,7 @@ internal static class ReportData
                 {
                     w.WriteNullValue();
                 }
-                w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity)) ? 1 : 0);
+                w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity.Key)) ? 1 : 0);
                 WriteNullable(w, v.Remediation);
                 w.WriteEndArray();
                 if (w.BytesPending >= FlushBytes)

@@ -166,7 +166,7 @@ public class HistoryAndDriftTests
         var passing = now.Results.First(v => v.Outcome == Outcome.Pass && v.Scope == Scope.Host);
         var template = now.Results.First(v => v.RuleId == "DISK-001" && v.Outcome == Outcome.Fail);
         // Last night: one check failed that passes now (fixed), and 60 VMs of ZULU failed DISK-001 that are gone now.
-        var gone = Enumerable.Range(0, 60).Select(i => template with { Entity = $"ZULU/GONE-{i:D2}", Message = $"ZULU/GONE-{i:D2} has a dynamic VHD" });
+        var gone = Enumerable.Range(0, 60).Select(i => template with { Entity = EntityId.Vm("ZULU", $"GONE-{i:D2}"), Message = $"ZULU/GONE-{i:D2} has a dynamic VHD" });
         var before = now.Results.Select(v => v == passing ? v with { Outcome = Outcome.Fail } : v).Concat(gone).ToList();
         var baseline = dir.File("baseline.json");
         File.WriteAllText(baseline, JsonSerializer.Serialize(now with { Results = before, Summary = SummaryCalculator.Compute(before, now.Run.FailOn) }, AuditJson.Options));

@@ -10,7 +10,7 @@ public class ParamsAndSelectionTests
     private static ResultsDocument Read(string dir) =>
         JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(Path.Combine(dir, "results.json")), AuditJson.Options)!;
 
-    private static Outcome OutcomeOf(ResultsDocument r, string rule, string entity) => r.Results.Single(v => v.RuleId == rule && v.Entity == entity).Outcome;
+    private static Outcome OutcomeOf(ResultsDocument r, string rule, string entity) => r.Results.Single(v => v.RuleId == rule && v.Entity.Key == entity).Outcome;
 
     [Fact]
     public void Defaults_apply_without_overrides_and_are_recorded_as_defaults()

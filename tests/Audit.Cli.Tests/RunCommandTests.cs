@@ -23,11 +23,11 @@ public class RunCommandTests
         Assert.All(results.Run.RuleSets, s => Assert.Equal(64, s.Sha256.Length));
         Assert.Equal(results.Results.Count, results.Summary.Total);
         // The classic false alarm does not appear: XP/2003 guests at .16384 on a KB2770917 host pass.
-        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/LEGACY-XP").Outcome);
-        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/ERP-2003").Outcome);
-        Assert.Equal(Outcome.Fail, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity == "ZULU/FILE-2008R2").Outcome);
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity.Key == "ZULU/LEGACY-XP").Outcome);
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity.Key == "ZULU/ERP-2003").Outcome);
+        Assert.Equal(Outcome.Fail, results.Results.Single(v => v.RuleId == "HV-IS-001" && v.Entity.Key == "ZULU/FILE-2008R2").Outcome);
         // The host whose hotfix collection failed is an error, not a pass.
-        Assert.Equal(Outcome.Error, results.Results.Single(v => v.RuleId == "KB-001" && v.Entity == "WHISKEY").Outcome);
+        Assert.Equal(Outcome.Error, results.Results.Single(v => v.RuleId == "KB-001" && v.Entity.Key == "WHISKEY").Outcome);
     }
 
     [Fact]

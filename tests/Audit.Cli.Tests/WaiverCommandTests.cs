@@ -28,7 +28,7 @@ public class WaiverCommandTests
         var waived = results.Results.Where(v => v.Outcome == Outcome.Waived).Select(v => $"{v.RuleId} {v.Entity}").Order(StringComparer.Ordinal);
         // KB-004 on YANKEE and ZULU is an error (cannot tell under cumulative rollups), which a waiver does not turn into waived.
         Assert.Equal(["DISK-001 ZULU/ERP-2003", "KB-004 XRAY"], waived);
-        var smb = results.Results.Single(v => v.RuleId == "SMB-002" && v.Entity == "XRAY");
+        var smb = results.Results.Single(v => v.RuleId == "SMB-002" && v.Entity.Key == "XRAY");
         Assert.Equal((Outcome.Fail, true, new DateOnly(2026, 10, 31)), (smb.Outcome, smb.Waiver!.Expired, smb.Waiver.Expires));
         Assert.Equal(2, results.Summary.ByOutcome.Waived);
         Assert.Contains("2 waived", r.Out, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ public class DriftCalculatorTests
         return new Verdict
         {
             RuleId = rule,
-            Entity = entity,
+            Entity = EntityId.Parse(entity, scope),
             Host = entity.Split('/')[0],
             Scope = scope,
             Severity = severity,

@@ -24,7 +24,7 @@ public class JsonPositionIndexTests
 
 public class SummaryCalculatorTests
 {
-    private static Verdict V(Outcome o, Severity s) => new() { RuleId = "X-001", Outcome = o, Severity = s, Entity = "E" };
+    private static Verdict V(Outcome o, Severity s) => new() { RuleId = "X-001", Outcome = o, Severity = s, Entity = EntityId.Host("E") };
 
     [Theory]
     [InlineData(Outcome.Fail, Severity.High, Severity.High, 1)]

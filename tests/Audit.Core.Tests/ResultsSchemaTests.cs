@@ -31,7 +31,7 @@ public class ResultsSchemaTests
         [
             new Verdict
             {
-                RuleId = "HV-IS-001", Severity = Severity.Medium, Scope = Scope.Vm, Entity = "ZULU/<img src=x>", Host = "ZULU", Outcome = Outcome.Waived, Message = "m",
+                RuleId = "HV-IS-001", Severity = Severity.Medium, Scope = Scope.Vm, Entity = EntityId.Vm("ZULU", "<img src=x>"), Host = "ZULU", Outcome = Outcome.Waived, Message = "m",
                 Waiver = new WaiverRef { Rule = "HV-IS-001", Entity = "ZULU/*", Justification = "j", Owner = "o", Expires = new DateOnly(2027, 1, 31) },
             },
         ],

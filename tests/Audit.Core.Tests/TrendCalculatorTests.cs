@@ -10,7 +10,7 @@ public class TrendCalculatorTests
     private static readonly DateTimeOffset Night1 = new(2026, 11, 20, 2, 0, 0, TimeSpan.Zero);
 
     private static Verdict V(string rule, string entity, Outcome outcome, Severity severity) =>
-        new() { RuleId = rule, Entity = entity, Host = entity, Scope = Scope.Host, Severity = severity, Outcome = outcome, Message = "m" };
+        new() { RuleId = rule, Entity = EntityId.Host(entity), Host = entity, Scope = Scope.Host, Severity = severity, Outcome = outcome, Message = "m" };
 
     private static ResultsDocument Run(int night, string[] rules, params Verdict[] verdicts) => new()
     {

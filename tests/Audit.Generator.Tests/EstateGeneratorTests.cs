@@ -143,7 +143,7 @@ public class EstateGeneratorTests
         Assert.Equal(clusters.Sum(c => c.Count() * (c.Count() - 1)), pairs.Count);
         Assert.All(pairs, v =>
         {
-            var ends = v.Entity.Split("->");
+            var ends = v.Entity.Key.Split("->");
             Assert.NotNull(hosts[ends[0]].Cluster);
             Assert.Equal(hosts[ends[0]].Cluster, hosts[ends[1]].Cluster);
             Assert.Equal(Outcome.Pass, v.Outcome);

@@ -26,7 +26,7 @@ public sealed class HtmlDataBlockTests : IDisposable
     private static ResultsDocument WithNonAscii()
     {
         var h = TestResults.Hostile();
-        var extra = new Verdict { RuleId = "KB-001", Severity = Severity.High, Scope = Scope.Host, Entity = "HÔTE-Ærø-数据-😀", Host = "HÔTE-Ærø-数据-😀", Outcome = Outcome.Fail, Message = "a < b && c > d 'q' + \"dq\" \\ <!-- -->" };
+        var extra = new Verdict { RuleId = "KB-001", Severity = Severity.High, Scope = Scope.Host, Entity = EntityId.Host("HÔTE-Ærø-数据-😀"), Host = "HÔTE-Ærø-数据-😀", Outcome = Outcome.Fail, Message = "a < b && c > d 'q' + \"dq\" \\ <!-- -->" };
         var all = h.Results.Append(extra).ToList();
         return h with { Results = all, Summary = SummaryCalculator.Compute(all, h.Run.FailOn) };
     }
@@ -60,7 +60,7 @@ public sealed class HtmlDataBlockTests : IDisposable
         {
             var v = results.Results[i];
             var row = verdicts[i];
-            Assert.Equal(TextSanitizer.Name(v.Entity), row[4].GetString());
+            Assert.Equal(TextSanitizer.Name(v.Entity.Key), row[4].GetString());
             Assert.Equal(TextSanitizer.Display(v.Message), row[5].GetString());
             Assert.Equal(v.Expected is null ? null : TextSanitizer.Display(v.Expected), row[6].GetString());
         }

@@ -242,7 +242,7 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
         var filterMs = Browser.Execute<double>("const t = performance.now(); document.getElementById('filter-pass').click(); return performance.now() - t;");
         Assert.Equal(o.Fail + o.Error + o.Waived + o.Pass, Matching);
         // A search for one entity's name (VM00017 in the synthetic estate, the first failing entity of a real one).
-        var term = string.IsNullOrEmpty(file) ? "VM00017" : results.Results.First(v => v.Outcome == Outcome.Fail).Entity;
+        var term = string.IsNullOrEmpty(file) ? "VM00017" : results.Results.First(v => v.Outcome == Outcome.Fail).Entity.Key;
         var searchMs = Browser.Execute("const t = performance.now(); const s = document.getElementById('filter-text'); s.value = arguments[0]; s.dispatchEvent(new Event('change', {bubbles: true})); return performance.now() - t;", term)!.GetValue<double>();
         Assert.True(Matching > 0);
         Browser.Click("#filter-reset");
@@ -289,7 +289,7 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture fixture) : IClassFix
             Severity = (Severity)(i % 5),
             Scope = scope,
             Host = host,
-            Entity = entity,
+            Entity = EntityId.Parse(entity, scope),
             Outcome = (i % 20) switch { 0 or 1 => Outcome.Fail, 2 => Outcome.Error, 3 or 4 or 5 => Outcome.NotApplicable, 6 => Outcome.Waived, _ => Outcome.Pass },
             Message = $"{entity}: synthetic finding {i} for {rule}, long enough to look like a real message with evidence.",
             Expected = ">= 6.2.9200.16433",

@@ -189,8 +189,8 @@ public class JUnitRendererTests
     public void Testcase_names_are_unique_even_when_two_vms_share_a_name()
     {
         var sample = TestResults.Sample;
-        var twin = sample.Results.First(v => v.Entity == "ZULU/FILE-2008R2" && v.RuleId == "HV-IS-001");
-        var all = sample.Results.Append(twin).Append(twin with { Entity = twin.Entity + " #2" }).ToList();
+        var twin = sample.Results.First(v => v.Entity.Key == "ZULU/FILE-2008R2" && v.RuleId == "HV-IS-001");
+        var all = sample.Results.Append(twin).Append(twin with { Entity = EntityId.Vm("ZULU", "FILE-2008R2 #2") }).ToList();
         var doc = XDocument.Parse(JUnitRenderer.Render(sample with { Results = all }));
         var names = doc.Descendants("testcase").Select(c => (string)c.Attribute("classname")! + "|" + (string)c.Attribute("name")!).ToList();
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());

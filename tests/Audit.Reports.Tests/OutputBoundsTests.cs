@@ -15,7 +15,7 @@ public class OutputBoundsTests
         var huge = new string('N', 20 * 1024 * 1024);
         var sample = TestResults.Sample;
         var first = sample.Results[0];
-        var results = sample with { Results = [first with { Entity = "HOST/" + huge, Message = "VM " + huge + " fails", Outcome = Outcome.Fail }, .. sample.Results.Skip(1)] };
+        var results = sample with { Results = [first with { Entity = EntityId.Parse("HOST/" + huge, first.Scope), Message = "VM " + huge + " fails", Outcome = Outcome.Fail }, .. sample.Results.Skip(1)] };
 
         var html = HtmlReportRenderer.Render(results);
         using var junit = new MemoryStream();

@@ -68,7 +68,7 @@ public sealed partial class PrintToPdfTests : IDisposable
         {
             var what = $"{v.RuleId} {v.Entity}";
             // Entity names print whole (no WHISKE|Y), with expected, actual and the remediation of each failing finding.
-            Assert.True(flat.Contains($"{v.RuleId} {Flat(v.Entity)}", StringComparison.Ordinal), what);
+            Assert.True(flat.Contains($"{v.RuleId} {Flat(v.Entity.Key)}", StringComparison.Ordinal), what);
             Assert.True(flat.Contains(Flat(v.Expected), StringComparison.Ordinal), $"{what}: expected {v.Expected}");
             Assert.True(flat.Contains(Flat(v.Actual), StringComparison.Ordinal), $"{what}: actual {v.Actual}");
             if (v.Outcome is Outcome.Fail or Outcome.Error)

@@ -52,7 +52,7 @@ internal static class TestResults
                     RuleId = "HV-IS-001",
                     Severity = Severity.Medium,
                     Scope = Scope.Vm,
-                    Entity = $"ZULU/{name}#{i++}",
+                    Entity = EntityId.Vm("ZULU", $"{name}#{i++}"),
                     Host = "ZULU",
                     Outcome = outcome,
                     Message = $"ZULU/{name} message",
@@ -63,9 +63,9 @@ internal static class TestResults
             }
         }
         // A host whose name itself is hostile gets its own group (suite, matrix row).
-        extra.Add(new Verdict { RuleId = "KB-001", Severity = Severity.High, Scope = Scope.Host, Entity = HostileNames[0], Host = HostileNames[0], Outcome = Outcome.Fail, Message = HostileNames[1] });
+        extra.Add(new Verdict { RuleId = "KB-001", Severity = Severity.High, Scope = Scope.Host, Entity = EntityId.Host(HostileNames[0]), Host = HostileNames[0], Outcome = Outcome.Fail, Message = HostileNames[1] });
         // A rule id from a tampered results file carrying a terminal escape.
-        extra.Add(new Verdict { RuleId = "KB-\u001b[2J-001", Severity = Severity.High, Scope = Scope.Host, Entity = "ZULU", Host = "ZULU", Outcome = Outcome.Fail, Message = "m" });
+        extra.Add(new Verdict { RuleId = "KB-\u001b[2J-001", Severity = Severity.High, Scope = Scope.Host, Entity = EntityId.Host("ZULU"), Host = "ZULU", Outcome = Outcome.Fail, Message = "m" });
         var all = sample.Results.Concat(extra).ToList();
         return sample with { Results = all, Summary = SummaryCalculator.Compute(all, sample.Run.FailOn) };
     }

@@ -42,7 +42,7 @@ public class EvaluatorTests
         var missing = Facts.Host("M", collection: [.. Facts.AllOk().Where(c => c.Collector != FactFamilies.LiveMigration)]) with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
         var unsupported = Facts.Host("U", collection: Facts.With(FactFamilies.LiveMigration, CollectionState.Unsupported, "Hyper-V role not installed"));
         var fine = Facts.Host("F") with { LiveMigration = new LiveMigrationFacts { Enabled = true } };
-        var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, unreachable, other, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity);
+        var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(timeout, unreachable, other, missing, unsupported, fine)).Results.ToDictionary(v => v.Entity.Key);
         Assert.Contains("--operation-timeout", results["T"].Remediation, StringComparison.Ordinal);
         Assert.Contains("Test-WSMan N", results["N"].Remediation, StringComparison.Ordinal);
         Assert.Contains(@"Get-CimInstance -ComputerName O -Namespace root\virtualization\v2 -ClassName Msvm_VirtualSystemMigrationServiceSettingData", results["O"].Remediation, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public class EvaluatorTests
         var vms = RuleSetText.Compile(RuleSetText.Rule("T-VM-009", "vm", "vm.State == \"Running\""));
         var broken = Facts.Host("B", collection: Facts.With(FactFamilies.Vms, CollectionState.Error, "access denied"), vms: []);
         var blocked = One(vms, Facts.Snapshot(broken));
-        Assert.Equal(("B/*", Outcome.Error), (blocked.Entity, blocked.Outcome));
+        Assert.Equal(("B/*", Outcome.Error), (blocked.Entity.Key, blocked.Outcome));
         Assert.Contains(@"root\virtualization\v2", blocked.Remediation, StringComparison.Ordinal);
     }
 
@@ -150,7 +150,7 @@ public class EvaluatorTests
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-VM-001", "vm", "vm.State == \"Running\""));
         var broken = Facts.Host("B", collection: Facts.With(FactFamilies.Vms, CollectionState.Error, "WinRM timeout"), vms: []);
         var results = RuleSetText.Evaluate(catalog, Facts.Snapshot(Facts.Host("A", vms: [Facts.Vm("V1", "1.0")]), broken));
-        Assert.Equal(["A/V1", "B/*"], results.Results.Select(r => r.Entity));
+        Assert.Equal(["A/V1", "B/*"], results.Results.Select(r => r.Entity.Key));
         Assert.Equal(Outcome.Error, results.Results[1].Outcome);
         Assert.Contains("WinRM timeout", results.Results[1].Message, StringComparison.Ordinal);
     }
@@ -172,7 +172,7 @@ public class EvaluatorTests
             Directory = Facts.Directory(Facts.Computer("A", 4096, "cifs/B", "cifs/b.lab.test"), Facts.Computer("B", 4096, "CIFS/A")),
         };
         var results = RuleSetText.Evaluate(catalog, snapshot).Results;
-        Assert.Equal(["A->B", "B->A"], results.Select(r => r.Entity));
+        Assert.Equal(["A->B", "B->A"], results.Select(r => r.Entity.Key));
         Assert.Equal(Outcome.Pass, results[0].Outcome);
         Assert.Equal(Outcome.Fail, results[1].Outcome);
     }
@@ -199,7 +199,7 @@ public class EvaluatorTests
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-COMP-001", "computer", "!computer.Flags.TrustedForDelegation"));
         var v = One(catalog, Facts.Snapshot(Facts.Host("A")));
-        Assert.Equal((Outcome.Error, "(directory)"), (v.Outcome, v.Entity));
+        Assert.Equal((Outcome.Error, "(directory)"), (v.Outcome, v.Entity.Key));
     }
 
     [Fact]
@@ -228,13 +228,13 @@ public class EvaluatorTests
         var hotfixes = Enumerable.Range(0, 400).Select(i => new HotfixFacts { Id = "KB" + (3000000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToList();
         var snapshot = Facts.Snapshot(Facts.Host("A", hotfixes: hotfixes), Facts.Host("B", hotfixes: hotfixes[..1]), Facts.Host("C", hotfixes: hotfixes), Facts.Host("D", hotfixes: hotfixes));
         var results = Evaluator.Evaluate(catalog, snapshot, "", new EvaluationOptions { CheckTimeout = TimeSpan.FromMilliseconds(200) });
-        var slowOnes = results.Results.Where(v => v.RuleId == "T-SLOW-001" && v.Entity != "B").ToList();
+        var slowOnes = results.Results.Where(v => v.RuleId == "T-SLOW-001" && v.Entity.Key != "B").ToList();
         Assert.All(slowOnes, v => Assert.Equal(Outcome.Error, v.Outcome));
         Assert.Contains(slowOnes, v => v.Message.Contains("took longer than the time bound of 0.2 s", StringComparison.Ordinal));
         // Once the rule has run away, its checks still waiting are not started at all (one bound, not one per entity).
         Assert.All(slowOnes, v => Assert.True(v.Message.Contains("took longer", StringComparison.Ordinal) || v.Message.StartsWith("not evaluated: T-SLOW-001 already ran past the time bound", StringComparison.Ordinal), v.Message));
         // Every other check got its verdict; the tiny host's slow rule finished in time.
-        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "T-SLOW-001" && v.Entity == "B").Outcome);
+        Assert.Equal(Outcome.Pass, results.Results.Single(v => v.RuleId == "T-SLOW-001" && v.Entity.Key == "B").Outcome);
         Assert.All(results.Results.Where(v => v.RuleId == "T-QUICK-001"), v => Assert.Equal(Outcome.Pass, v.Outcome));
         Assert.Equal(8, results.Results.Count);
     }

@@ -104,7 +104,7 @@ public class RulePackTests
         // XP/2003 guests at .16384 next to 2012 guests at .16433: no Integration Services finding for them.
         foreach (var xp in new[] { "ZULU/LEGACY-XP", "ZULU/ERP-2003", "XRAY/PRINT-2003" })
         {
-            Assert.DoesNotContain(results.Results, v => v.RuleId.StartsWith("HV-IS", StringComparison.Ordinal) && v.Entity == xp && v.Outcome != Audit.Core.Results.Outcome.Pass);
+            Assert.DoesNotContain(results.Results, v => v.RuleId.StartsWith("HV-IS", StringComparison.Ordinal) && v.Entity.Key == xp && v.Outcome != Audit.Core.Results.Outcome.Pass);
         }
     }
 }

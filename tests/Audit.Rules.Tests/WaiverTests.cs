@@ -60,7 +60,7 @@ public class WaiverTests
         return (applied.Results.Finish(), applied.Warnings);
     }
 
-    private static Verdict Find(ResultsDocument r, string rule, string entity) => r.Results.Single(v => v.RuleId == rule && v.Entity == entity);
+    private static Verdict Find(ResultsDocument r, string rule, string entity) => r.Results.Single(v => v.RuleId == rule && v.Entity.Key == entity);
 
     [Fact]
     public void Valid_waiver_turns_the_failure_into_waived_keeping_its_evidence_and_the_exit_code_ignores_it()
@@ -161,12 +161,12 @@ public class WaiverTests
         var app = Apply(File(Waiver("T-VM-*", "a/o*"), Waiver("T-HOST-001", "*")));
         Assert.Equal(Outcome.Waived, Find(app.Results, "T-VM-001", "A/OLD").Outcome);
         // HOST/* names VMs, never the host itself.
-        Assert.True(new[] { "A/OLD", "A/x y [1]" }.All(EntityPattern.Parse("A/*", out _)!.IsMatch));
-        Assert.False(EntityPattern.Parse("A/*", out _)!.IsMatch("A"));
-        Assert.False(EntityPattern.Parse("A*", out _)!.IsMatch("A/OLD"));
-        Assert.False(EntityPattern.Parse("A*", out _)!.IsMatch("A->B"));
-        Assert.True(EntityPattern.Parse("*->B", out _)!.IsMatch("ZULU->b"));
-        Assert.False(EntityPattern.Parse("*->B", out _)!.IsMatch("B->ZULU"));
+        Assert.True(new[] { EntityId.Vm("A", "OLD"), EntityId.Parse("A/x y [1]", Scope.Vm) }.All(EntityPattern.Parse("A/*", out _)!.IsMatch));
+        Assert.False(EntityPattern.Parse("A/*", out _)!.IsMatch(EntityId.Host("A")));
+        Assert.False(EntityPattern.Parse("A*", out _)!.IsMatch(EntityId.Vm("A", "OLD")));
+        Assert.False(EntityPattern.Parse("A*", out _)!.IsMatch(EntityId.Pair("A", "B")));
+        Assert.True(EntityPattern.Parse("*->B", out _)!.IsMatch(EntityId.Pair("ZULU", "b")));
+        Assert.False(EntityPattern.Parse("*->B", out _)!.IsMatch(EntityId.Pair("B", "ZULU")));
     }
 
     [Theory]

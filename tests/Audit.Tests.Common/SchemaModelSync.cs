@@ -61,8 +61,10 @@ public static class SchemaModelSync
             {
                 problems.Add($"{path}: schema for {type.Name} should set additionalProperties: false");
             }
-            var modelProps = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.GetCustomAttribute<JsonIgnoreAttribute>() is null && p.GetMethod is not null && p.GetIndexParameters().Length == 0)
+            // What System.Text.Json writes: public properties not ignored, and non-public ones it is told to include.
+            var modelProps = type.GetProperties(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+                .Where(p => p.GetMethod is not null && p.GetIndexParameters().Length == 0
+                    && (p.GetCustomAttribute<JsonIncludeAttribute>() is not null || (p.GetMethod.IsPublic && p.GetCustomAttribute<JsonIgnoreAttribute>() is null)))
                 .ToDictionary(JsonName, p => p, StringComparer.Ordinal);
             foreach (var (name, p) in modelProps)
             {

@@ -68,7 +68,7 @@ public static class DriftCalculator
         {
             if (old.Outcome == Outcome.Fail && !now.ContainsKey(Key(old)))
             {
-                resolved.Add(new DriftItem { RuleId = old.RuleId, Entity = old.Entity, Severity = old.Severity, Outcome = null, PreviousOutcome = Outcome.Fail, Message = old.Message });
+                resolved.Add(new DriftItem { RuleId = old.RuleId, Entity = old.Entity.Key, Severity = old.Severity, Outcome = null, PreviousOutcome = Outcome.Fail, Message = old.Message });
             }
         }
 
@@ -132,7 +132,7 @@ public static class DriftCalculator
         return newError ? ExitCodes.Incomplete : ExitCodes.Compliant;
     }
 
-    private static string Key(Verdict v) => v.RuleId + "\u0000" + v.Entity;
+    private static string Key(Verdict v) => v.RuleId + "\u0000" + v.Entity.Key;
 
     private static Dictionary<string, Verdict> Index(IReadOnlyList<Verdict> results)
     {
@@ -147,7 +147,7 @@ public static class DriftCalculator
     private static DriftItem Item(Verdict v, Outcome? previous) => new()
     {
         RuleId = v.RuleId,
-        Entity = v.Entity,
+        Entity = v.Entity.Key,
         Severity = v.Severity,
         Outcome = v.Outcome,
         PreviousOutcome = previous,
@@ -166,17 +166,17 @@ public static class DriftCalculator
         var vms = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var v in results)
         {
-            if (v.Scope == Scope.Host)
+            if (v.Entity.Kind == EntityKind.Host)
             {
-                hosts.Add(v.Entity);
+                hosts.Add(v.Entity.Name);
             }
             if (v.Host is not null && v.Scope != Scope.Cluster)
             {
                 hosts.Add(v.Host);
             }
-            if (v.Scope == Scope.Vm && !v.Entity.EndsWith("/*", StringComparison.Ordinal))
+            if (v.Entity.Kind == EntityKind.Vm && !v.Entity.IsStandIn)
             {
-                vms.Add(v.Entity);
+                vms.Add(v.Entity.Key);
             }
         }
         return (hosts, vms);

@@ -90,13 +90,41 @@ public sealed record RuleInfo
 }
 
 /// <summary>One verdict per (rule, entity).</summary>
-public sealed record Verdict
+public sealed record Verdict : IJsonOnDeserialized
 {
+    private EntityId? _entity;
+    private string _entityKey = "";
+
     public string RuleId { get; init; } = "";
     public Severity Severity { get; init; }
     public Scope Scope { get; init; }
-    /// <summary>Stable entity key: ZULU, ZULU/VM01, ZULU->YANKEE, ZULU$ (computer), CLUSTER1 (cluster).</summary>
-    public string Entity { get; init; } = "";
+
+    /// <summary>What this verdict judges; results.json holds its <see cref="EntityId.Key"/>.</summary>
+    [JsonIgnore]
+    public EntityId Entity
+    {
+        get => _entity ??= EntityId.Parse(_entityKey, Scope);
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _entity = value;
+            _entityKey = value.Key;
+        }
+    }
+
+    /// <summary>The entity as results.json writes it (ZULU, ZULU/VM01, ZULU->YANKEE, ZULU$, CLUSTER1): <see cref="EntityId.Key"/>.</summary>
+    [JsonInclude]
+    [JsonPropertyName("entity")]
+    internal string EntityKey
+    {
+        get => _entityKey;
+        init
+        {
+            _entityKey = value;
+            _entity = null;
+        }
+    }
+
     /// <summary>The host the verdict belongs to (source host for pairs); null for computer and cluster scopes.</summary>
     public string? Host { get; init; }
     public Outcome Outcome { get; init; }
@@ -107,12 +135,16 @@ public sealed record Verdict
     public string? Actual { get; init; }
     /// <summary>The waiver that turned a fail into waived, or an expired one that no longer applies (then the outcome stays fail).</summary>
     public WaiverRef? Waiver { get; init; }
+
+    /// <summary>A verdict read from results.json gets its identity from its key and scope, once.</summary>
+    void IJsonOnDeserialized.OnDeserialized() => _entity = EntityId.Parse(_entityKey, Scope);
 }
 
 /// <summary>A waiver as recorded on a verdict (schema/waivers.v1.schema.json gives the file format).</summary>
 public sealed record WaiverRef
 {
     public string Rule { get; init; } = "";
+    /// <summary>The waiver's entity pattern as written in the waivers file.</summary>
     public string Entity { get; init; } = "";
     public string Justification { get; init; } = "";
     public string Owner { get; init; } = "";

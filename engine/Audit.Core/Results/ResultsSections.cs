@@ -42,6 +42,7 @@ public sealed record WaiverStatus
     public int Index { get; init; }
     public int Line { get; init; }
     public string Rule { get; init; } = "";
+    /// <summary>The waiver's entity pattern as written in the waivers file.</summary>
     public string Entity { get; init; } = "";
     public string Justification { get; init; } = "";
     public string Owner { get; init; } = "";
@@ -120,6 +121,7 @@ public sealed record DriftCounts
 public sealed record DriftItem
 {
     public string RuleId { get; init; } = "";
+    /// <summary>The entity's <see cref="EntityId.Key"/>: runs are compared by (rule, key), whatever the kind.</summary>
     public string Entity { get; init; } = "";
     public Severity Severity { get; init; }
     /// <summary>Outcome now; null when the check is no longer in the results.</summary>

@@ -77,7 +77,7 @@ internal sealed class MessageTemplate
                 Part.Literal => text,
                 Part.Expected => expected ?? "(none)",
                 Part.Actual => actual ?? "(none)",
-                Part.Entity => entity.Key,
+                Part.Entity => entity.Id.Key,
                 Part.Host => entity.Host ?? "(none)",
                 Part.Title => rule.Definition.Title,
                 _ => Evaluator.Format(values[rule.Inputs.Count + let]),

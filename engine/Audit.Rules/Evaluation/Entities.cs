@@ -37,10 +37,10 @@ internal sealed class DirectoryOwner(DirectoryFacts? directory) : StatusOwner
     public override CollectionStatus? Status(string collector) => directory?.Collection;
 }
 
-/// <summary>One thing a rule is evaluated against: its key, input values and where their facts came from.</summary>
+/// <summary>One thing a rule is evaluated against: its identity, input values and where their facts came from.</summary>
 internal sealed class Entity
 {
-    public required string Key { get; init; }
+    public required EntityId Id { get; init; }
     public string? Host { get; init; }
     public IReadOnlyDictionary<string, object?> Values { get; init; } = new Dictionary<string, object?>();
     public IReadOnlyDictionary<string, IReadOnlyList<StatusOwner>> Owners { get; init; } = new Dictionary<string, IReadOnlyList<StatusOwner>>();
@@ -91,14 +91,14 @@ internal sealed class EntityExpander(Snapshot snapshot)
         }
     }
 
-    private static IReadOnlyList<Entity> Sorted(IEnumerable<Entity> e) => [.. e.OrderBy(x => x.Key, KeyOrder).ThenBy(x => x.Key, StringComparer.Ordinal)];
+    private static IReadOnlyList<Entity> Sorted(IEnumerable<Entity> e) => [.. e.OrderBy(x => x.Id.Key, KeyOrder).ThenBy(x => x.Id.Key, StringComparer.Ordinal)];
 
     private IReadOnlyList<Entity> Hosts() => Sorted(snapshot.Hosts.Select(h =>
     {
         var owner = new HostOwner(h);
         return new Entity
         {
-            Key = h.Name,
+            Id = EntityId.Host(h.Name),
             Host = h.Name,
             Values = new Dictionary<string, object?> { ["host"] = h },
             Owners = new Dictionary<string, IReadOnlyList<StatusOwner>> { ["host"] = [owner] },
@@ -115,7 +115,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             var status = owner.Status(FactFamilies.Vms);
             if (status is null || status.Status != CollectionState.Ok || h.Vms is null)
             {
-                list.Add(new Entity { Key = $"{h.Name}/*", Host = h.Name, Blocked = Block(status, FactFamilies.Vms, h.Name, "VM inventory") });
+                list.Add(new Entity { Id = EntityId.AllVmsOf(h.Name), Host = h.Name, Blocked = Block(status, FactFamilies.Vms, h.Name, "VM inventory") });
                 continue;
             }
             var dupes = h.Vms.GroupBy(v => v.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -123,7 +123,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             {
                 list.Add(new Entity
                 {
-                    Key = dupes.Contains(vm.Name) ? $"{h.Name}/{vm.Name} [{vm.Id}]" : $"{h.Name}/{vm.Name}",
+                    Id = EntityId.Vm(h.Name, vm.Name, dupes.Contains(vm.Name) ? vm.Id : null),
                     Host = h.Name,
                     Values = new Dictionary<string, object?> { ["vm"] = vm, ["host"] = h },
                     Owners = new Dictionary<string, IReadOnlyList<StatusOwner>> { ["vm"] = [owner], ["host"] = [owner] },
@@ -139,7 +139,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
         var dir = snapshot.Directory;
         if (dir is null || dir.Collection.Status != CollectionState.Ok)
         {
-            return [new Entity { Key = "(directory)", Blocked = Block(dir?.Collection, FactFamilies.Directory, "the directory", "Directory facts") }];
+            return [new Entity { Id = EntityId.Directory, Blocked = Block(dir?.Collection, FactFamilies.Directory, "the directory", "Directory facts") }];
         }
         var hostsByName = snapshot.Hosts.ToDictionary(h => h.Name, StringComparer.OrdinalIgnoreCase);
         return Sorted(dir.Computers.Select(c =>
@@ -152,7 +152,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             }
             return new Entity
             {
-                Key = c.SamAccountName,
+                Id = EntityId.Computer(c.SamAccountName),
                 Host = host?.Name,
                 Values = new Dictionary<string, object?> { ["computer"] = c, ["directory"] = dir, ["host"] = host },
                 Owners = new Dictionary<string, IReadOnlyList<StatusOwner>>
@@ -174,7 +174,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             var st = new HostOwner(h).Status(FactFamilies.Cluster);
             if (st is null || st.Status == CollectionState.Error)
             {
-                list.Add(new Entity { Key = $"cluster-of:{h.Name}", Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership") });
+                list.Add(new Entity { Id = EntityId.ClusterOf(h.Name), Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership") });
             }
         }
         foreach (var g in snapshot.Hosts.Where(h => !string.IsNullOrWhiteSpace(h.Cluster)).GroupBy(h => h.Cluster!, StringComparer.OrdinalIgnoreCase))
@@ -183,7 +183,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             var owners = nodes.Select(n => (StatusOwner)new HostOwner(n)).ToList();
             list.Add(new Entity
             {
-                Key = g.Key,
+                Id = EntityId.Cluster(g.Key),
                 Values = new Dictionary<string, object?> { ["cluster"] = new ClusterFacts { Name = g.Key, Nodes = nodes } },
                 Owners = new Dictionary<string, IReadOnlyList<StatusOwner>> { ["cluster"] = owners },
                 AllOwners = owners,
@@ -215,7 +215,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             var st = new HostOwner(h).Status(FactFamilies.Cluster);
             if ((st is null || st.Status == CollectionState.Error) && string.IsNullOrWhiteSpace(h.MigrationGroup))
             {
-                list.Add(new Entity { Key = $"{h.Name}->*", Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership (needed to know its migration partners)") });
+                list.Add(new Entity { Id = EntityId.AllPairsFrom(h.Name), Host = h.Name, Blocked = Block(st, FactFamilies.Cluster, h.Name, "Cluster membership (needed to know its migration partners)") });
             }
             if (!string.IsNullOrWhiteSpace(h.Cluster))
             {
@@ -226,7 +226,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
                 AddTo("group:" + h.MigrationGroup, h);
             }
         }
-        if (set.ParameterValues.TryGetValue("migrationGroups", out var declared) && declared is IReadOnlyList<IReadOnlyList<string>> declaredGroups)
+        if (set.ParameterValues.TryGetValue(ScopeInputs.MigrationGroups, out var declared) && declared is IReadOnlyList<IReadOnlyList<string>> declaredGroups)
         {
             for (var i = 0; i < declaredGroups.Count; i++)
             {
@@ -246,7 +246,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
         {
             var origin = key.StartsWith("cluster:", StringComparison.Ordinal) ? "cluster " + key["cluster:".Length..]
                 : key.StartsWith("group:", StringComparison.Ordinal) ? "inventory group " + key["group:".Length..]
-                : "migrationGroups[" + key["param:".Length..] + "]";
+                : ScopeInputs.MigrationGroups + "[" + key["param:".Length..] + "]";
             foreach (var a in members)
             {
                 foreach (var b in members)
@@ -284,7 +284,7 @@ internal sealed class EntityExpander(Snapshot snapshot)
             var bo = new HostOwner(b);
             list.Add(new Entity
             {
-                Key = $"{a.Name}->{b.Name}",
+                Id = EntityId.Pair(a.Name, b.Name),
                 Host = a.Name,
                 Values = new Dictionary<string, object?>
                 {

@@ -188,9 +188,9 @@ public static class Evaluator
                 if (t != 0 && now - t > limit)
                 {
                     var (r, e) = work[i];
-                    Interlocked.CompareExchange(ref timedOutOn[r], e.Key, null);
+                    Interlocked.CompareExchange(ref timedOutOn[r], e.Id.Key, null);
                     Fill(i, Make(rules[r], e, Outcome.Error,
-                        string.Create(CultureInfo.InvariantCulture, $"evaluating {rules[r].Id} for {e.Key} took longer than the time bound of {options.CheckTimeout.TotalSeconds:0.###} s; the check was abandoned (simplify the rule's expressions or raise --check-timeout)"),
+                        string.Create(CultureInfo.InvariantCulture, $"evaluating {rules[r].Id} for {e.Id.Key} took longer than the time bound of {options.CheckTimeout.TotalSeconds:0.###} s; the check was abandoned (simplify the rule's expressions or raise --check-timeout)"),
                         null, null));
                     StartWorker();
                 }
@@ -386,7 +386,7 @@ public static class Evaluator
         RuleId = rule.Id,
         Severity = rule.Severity,
         Scope = rule.Scope,
-        Entity = entity.Key,
+        Entity = entity.Id,
         Host = entity.Host,
         Outcome = outcome,
         Message = message,

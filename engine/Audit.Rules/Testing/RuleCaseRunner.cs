@@ -128,10 +128,10 @@ public sealed class RuleCaseRunner(IReadOnlyList<string> rulePaths, RuleCatalog 
         }
 
         var results = Evaluator.Evaluate(rules.Select(r => r.Id == c.Rule), snapshot, new EvaluationOptions { RecordTimings = false });
-        var verdict = results.Results.FirstOrDefault(v => v.Entity == c.Entity);
+        var verdict = results.Results.FirstOrDefault(v => v.Entity.Key == c.Entity);
         if (verdict is null)
         {
-            var entities = results.Results.Select(v => v.Entity).Take(20).ToList();
+            var entities = results.Results.Select(v => v.Entity.Key).Take(20).ToList();
             return new(loaded, RuleCaseStatus.Failed, null, null, $"no verdict for {c.Entity}; the rule judged: {string.Join(", ", entities)}{(results.Results.Count > 20 ? ", ..." : "")}");
         }
         var got = verdict.Outcome.Name();

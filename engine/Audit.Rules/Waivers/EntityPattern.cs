@@ -134,20 +134,12 @@ public sealed class EntityPattern
         _ => "it checks hosts: write the host name",
     };
 
-    public bool IsMatch(string entityKey)
+    /// <summary>Whether this pattern names the entity: a pair pattern matches host pairs side by side, a VM pattern the host and the VM part of VM keys, a plain pattern any other key whole.</summary>
+    public bool IsMatch(EntityId entity) => Kind switch
     {
-        switch (Kind)
-        {
-            case Shape.All:
-                return true;
-            case Shape.Pair:
-                var cut = entityKey.IndexOf("->", StringComparison.Ordinal);
-                return cut > 0 && Glob.IsMatch(_parts[0], entityKey[..cut]) && Glob.IsMatch(_parts[1], entityKey[(cut + 2)..]);
-            case Shape.Vm:
-                var slash = entityKey.IndexOf('/', StringComparison.Ordinal);
-                return slash > 0 && Glob.IsMatch(_parts[0], entityKey[..slash]) && Glob.IsMatch(_parts[1], entityKey[(slash + 1)..]);
-            default:
-                return !entityKey.Contains('/', StringComparison.Ordinal) && !entityKey.Contains("->", StringComparison.Ordinal) && Glob.IsMatch(_parts[0], entityKey);
-        }
-    }
+        Shape.All => true,
+        Shape.Pair => entity.Kind == EntityKind.HostPair && entity.Member is { } target && Glob.IsMatch(_parts[0], entity.Name) && Glob.IsMatch(_parts[1], target),
+        Shape.Vm => entity.VmLabel is { } vm && Glob.IsMatch(_parts[0], entity.Name) && Glob.IsMatch(_parts[1], vm),
+        _ => entity.Kind is not (EntityKind.Vm or EntityKind.HostPair) && Glob.IsMatch(_parts[0], entity.Key),
+    };
 }

@@ -39,7 +39,7 @@ public sealed class CollectedSnapshotAuditTests(ITestOutputHelper output)
         {
             output.WriteLine($"{v.RuleId} {v.Entity}: {v.Outcome}: {v.Message}");
         }
-        Outcome O(string rule, string entity) => Assert.Single(results.Results, v => v.RuleId == rule && v.Entity == entity).Outcome;
+        Outcome O(string rule, string entity) => Assert.Single(results.Results, v => v.RuleId == rule && v.Entity.Key == entity).Outcome;
 
         Assert.Equal(Outcome.Pass, O("HV-IS-001", "HV1/LEGACY-XP"));
         Assert.Equal(Outcome.Pass, O("HV-IS-001", "HV1/APP01"));
@@ -54,11 +54,11 @@ public sealed class CollectedSnapshotAuditTests(ITestOutputHelper output)
         Assert.Equal(Outcome.Pass, O("TRIM-001", "HV1"));
 
         // AccessDenied on Msvm_ComputerSystem: every VM rule on that host is an error, never a pass.
-        Assert.All(results.Results.Where(v => v.Entity.StartsWith("HV5/", StringComparison.Ordinal)), v => Assert.Equal(Outcome.Error, v.Outcome));
-        Assert.Contains(results.Results, v => v.Entity.StartsWith("HV5/", StringComparison.Ordinal));
+        Assert.All(results.Results.Where(v => v.Entity.Key.StartsWith("HV5/", StringComparison.Ordinal)), v => Assert.Equal(Outcome.Error, v.Outcome));
+        Assert.Contains(results.Results, v => v.Entity.Key.StartsWith("HV5/", StringComparison.Ordinal));
         Assert.Equal(Outcome.Error, O("TRIM-001", "HV5"));
         // No Hyper-V: VM rules are not applicable there.
-        Assert.All(results.Results.Where(v => v.Entity.StartsWith("FS1/", StringComparison.Ordinal)), v => Assert.Equal(Outcome.NotApplicable, v.Outcome));
-        Assert.DoesNotContain(results.Results, v => v.Entity.StartsWith("HV5", StringComparison.Ordinal) && v.RuleId.StartsWith("DISK", StringComparison.Ordinal) && v.Outcome == Outcome.Pass);
+        Assert.All(results.Results.Where(v => v.Entity.Key.StartsWith("FS1/", StringComparison.Ordinal)), v => Assert.Equal(Outcome.NotApplicable, v.Outcome));
+        Assert.DoesNotContain(results.Results, v => v.Entity.Key.StartsWith("HV5", StringComparison.Ordinal) && v.RuleId.StartsWith("DISK", StringComparison.Ordinal) && v.Outcome == Outcome.Pass);
     }
 }

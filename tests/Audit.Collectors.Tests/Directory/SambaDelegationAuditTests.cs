@@ -76,11 +76,11 @@ public sealed class SambaDelegationAuditTests(SambaDcFixture dc, ITestOutputHelp
             "--format", "json", "--out", "out", "--quiet");
         Assert.Equal(ExitCodes.Failed, evaluate.ExitCode);
         var results = JsonSerializer.Deserialize<ResultsDocument>(File.ReadAllBytes(Path.Combine(dir.Path, "out", "results.json")), AuditJson.Options)!;
-        foreach (var v in results.Results.Where(v => !v.Entity.StartsWith("BULK", StringComparison.Ordinal) && v.Outcome != Outcome.NotApplicable))
+        foreach (var v in results.Results.Where(v => !v.Entity.Key.StartsWith("BULK", StringComparison.Ordinal) && v.Outcome != Outcome.NotApplicable))
         {
             output.WriteLine($"{v.RuleId} {v.Entity}: {v.Outcome}: {v.Message}");
         }
-        Verdict V(string rule, string entity) => Assert.Single(results.Results, v => v.RuleId == rule && v.Entity == entity);
+        Verdict V(string rule, string entity) => Assert.Single(results.Results, v => v.RuleId == rule && v.Entity.Key == entity);
 
         // Complete pair, both directions (set with samba-tool delegation add-service).
         Assert.Equal(Outcome.Pass, V("AD-DELEG-001", "HV1->HV2").Outcome);

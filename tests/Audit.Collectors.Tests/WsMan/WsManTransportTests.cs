@@ -104,11 +104,11 @@ public sealed class WsManTransportTests(Xunit.Abstractions.ITestOutputHelper out
         var evaluated = CliApp.Run(["evaluate", "--snapshot", "snap.json", "--rules", RepoPaths.Rules, "--out", "out", "--format", "json"], eo, ee, env);
         Assert.True(evaluated is ExitCodes.Compliant or ExitCodes.Failed, $"exit {evaluated}\n{ee}");
         var results = ResultsLoader.Load(dir.File("out/results.json")).Value;
-        Assert.Contains(results.Results, v => v.Entity == "127.0.0.1/LEGACY-XP" && v.RuleId == "HV-IS-001" && v.Outcome == Outcome.Pass);
+        Assert.Contains(results.Results, v => v.Entity.Key == "127.0.0.1/LEGACY-XP" && v.RuleId == "HV-IS-001" && v.Outcome == Outcome.Pass);
         // The host's only errors are the recording's own: OFF01's disk could not be read (GetVirtualHardDiskSettingData failed), as in the replay.
         var errors = results.Results.Where(v => v.Outcome == Outcome.Error && v.Host == "127.0.0.1").ToList();
         Assert.NotEmpty(errors);
-        Assert.All(errors, v => Assert.Equal("127.0.0.1/OFF01", v.Entity));
+        Assert.All(errors, v => Assert.Equal("127.0.0.1/OFF01", v.Entity.Key));
     }
 
     /// <summary>Issue 17: off Windows the default transport is wsman; no --transport needed.</summary>
