@@ -36,9 +36,12 @@ public static partial class RuleSetLoader
 {
     public const string SchemaName = "ruleset.v1.schema.json";
 
+    /// <summary>The types expressions may name besides their inputs.</summary>
+    private static readonly Type[] CustomTypes = [typeof(Fn), typeof(Version)];
+
     internal static ReSettings Settings() => new()
     {
-        CustomTypes = [typeof(Fn), typeof(Version)],
+        CustomTypes = [.. CustomTypes],
         EnableExceptionAsErrorMessage = true,
         // Without it, RuleExpressionParser.Parse turns a syntax error into a constant (false for a test): never fail open.
         EnableExceptionAsErrorMessageForRuleExpressionParsing = true,
@@ -325,11 +328,7 @@ public static partial class RuleSetLoader
                 var pos = pe?.Position ?? 0;
                 var (l, c) = doc.Positions.PositionInString(path, pos);
                 var msg = pe?.Message ?? e.Message;
-                var code = msg.Contains("No property or field", StringComparison.Ordinal) || msg.Contains("Unknown identifier", StringComparison.Ordinal)
-                    ? DiagnosticCodes.UnknownMember
-                    : msg.StartsWith("Expression of type", StringComparison.Ordinal) || (msg.Contains("type", StringComparison.OrdinalIgnoreCase) && msg.Contains("convert", StringComparison.OrdinalIgnoreCase))
-                        ? DiagnosticCodes.ExpressionType
-                        : DiagnosticCodes.ExpressionSyntax;
+                var code = ParseFailureCause.Of(expression, pos, returnType is not null && ParsesUntyped(parser, expression, parameters), KnownNames(parameters));
                 bag.Error(code, $"{Field(path)}: {msg.TrimEnd('.')}", doc.DisplayPath, l, c, def.Id);
                 return null;
             }
@@ -460,6 +459,30 @@ public static partial class RuleSetLoader
     {
         var dot = path.IndexOf('.', StringComparison.Ordinal);
         return dot > 0 ? path[(dot + 1)..] : path;
+    }
+
+    /// <summary>Whether the expression parses when no result type is required: then only its type was wrong.</summary>
+    private static bool ParsesUntyped(ExpressionCompiler parser, string expression, ParameterExpression[] parameters)
+    {
+        try
+        {
+            _ = parser.Parse(expression, parameters, null);
+            return true;
+        }
+        catch (Exception e) when (FindParseException(e) is not null || e is InvalidOperationException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static HashSet<string> KnownNames(ParameterExpression[] parameters)
+    {
+        var names = new HashSet<string>(parameters.Select(p => p.Name ?? ""), StringComparer.OrdinalIgnoreCase);
+        foreach (var t in CustomTypes)
+        {
+            names.Add(t.Name);
+        }
+        return names;
     }
 
     private static ParseException? FindParseException(Exception? e)
