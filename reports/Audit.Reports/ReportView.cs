@@ -393,7 +393,10 @@ public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<Top
 /// <summary>One matrix cell: the worst outcome of a group's checks in one rule family, as a word and a count (readable without colour).</summary>
 public sealed record CellView(string Family, string Outcome, string Word, int Count, string Detail);
 
-/// <summary>Compact table data for the findings table, embedded as JSON and rendered by the page's script with textContent only.</summary>
+/// <summary>
+/// Compact table data for the findings table, embedded as JSON and rendered by the page's script with textContent only.
+/// Its rows are arrays laid out by <see cref="ReportRowLayout"/> (schema/report-data.v1.schema.json).
+/// </summary>
 internal static class ReportData
 {
     /// <summary>
@@ -414,6 +417,7 @@ internal static class ReportData
         using (var w = new Utf8JsonWriter(safe, Options))
         {
             w.WriteStartObject();
+            ReportRowLayout.WriteLayout(w);
             w.WriteStartArray("outcomes");
             foreach (var o in Enum.GetValues<Outcome>())
             {
@@ -433,7 +437,7 @@ internal static class ReportData
             }
             w.WriteEndArray();
             var familyIndex = view.FamilyIndex;
-            // The trend per rule (shown in a finding's detail): run labels once, then per rule [fail[], error[]] or null.
+            // The trend per rule (shown in a finding's detail): run labels once, then per rule its counts or null.
             var trend = results.Trend is { Runs.Count: >= TrendView.MinRuns } t ? t : null;
             var trendRuns = trend is null ? 0 : Math.Min(trend.Runs.Count, Audit.Core.History.TrendCalculator.MaxRuns);
             var ruleTrends = new Dictionary<string, Audit.Core.History.RuleTrend>(StringComparer.Ordinal);
@@ -460,71 +464,21 @@ internal static class ReportData
             {
                 rules.Add(new RuleInfo { Id = id, Title = id, Family = RuleInfo.FamilyOf(id) });
             }
+            var trendTo = trend?.Runs.Count ?? 0;
             foreach (var r in rules)
             {
                 ruleIndex[r.Id] = ruleIndex.Count;
-                w.WriteStartArray();
-                w.WriteStringValue(TextSanitizer.Name(r.Id));
-                w.WriteStringValue(TextSanitizer.Display(r.Title));
-                w.WriteNumberValue(familyIndex.TryGetValue(r.Family, out var fi) ? fi : familyIndex[RuleInfo.FamilyOf(r.Id)]);
-                w.WriteStringValue(r.Severity.Name());
-                w.WriteStringValue(r.Scope.Name());
-                w.WriteStringValue(TextSanitizer.Display(r.Rationale));
-                w.WriteStringValue(TextSanitizer.Display(r.Remediation));
-                w.WriteStartArray();
-                foreach (var reference in r.References)
-                {
-                    w.WriteStringValue(TextSanitizer.Display(reference));
-                }
-                w.WriteEndArray();
-                if (ruleTrends.TryGetValue(r.Id, out var rt))
-                {
-                    w.WriteStartArray();
-                    WriteCounts(w, rt.Fail, trend!.Runs.Count - trendRuns, trend.Runs.Count);
-                    WriteCounts(w, rt.Error, trend.Runs.Count - trendRuns, trend.Runs.Count);
-                    w.WriteEndArray();
-                }
-                else
-                {
-                    w.WriteNullValue();
-                }
-                w.WriteEndArray();
+                var family = familyIndex.TryGetValue(r.Family, out var fi) ? fi : familyIndex[RuleInfo.FamilyOf(r.Id)];
+                ReportRowLayout.RuleRows.Write(w, new RuleRow(r, family, ruleTrends.GetValueOrDefault(r.Id), trendTo - trendRuns, trendTo));
             }
             w.WriteEndArray();
             var fresh = ReportView.NewKeys(results);
             w.WriteBoolean("drift", results.Drift is not null);
-            // One row per verdict: [rule, group, outcome, severity, entity, message, expected, actual, waiver|null, new since baseline 0/1, remediation|null]
             w.WriteStartArray("verdicts");
             for (var i = 0; i < results.Results.Count; i++)
             {
                 var v = results.Results[i];
-                w.WriteStartArray();
-                w.WriteNumberValue(ruleIndex[v.RuleId]);
-                w.WriteNumberValue(view.VerdictGroups[i]);
-                w.WriteNumberValue((int)v.Outcome);
-                w.WriteStringValue(v.Severity.Name());
-                w.WriteStringValue(TextSanitizer.Name(v.Entity.Key));
-                w.WriteStringValue(TextSanitizer.Display(v.Message));
-                WriteNullable(w, v.Expected);
-                WriteNullable(w, v.Actual);
-                if (v.Waiver is { } wv)
-                {
-                    w.WriteStartArray();
-                    w.WriteStringValue(TextSanitizer.Display(wv.Justification));
-                    w.WriteStringValue(TextSanitizer.Name(wv.Owner));
-                    WriteNullable(w, wv.Ticket);
-                    w.WriteStringValue(wv.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                    w.WriteBooleanValue(wv.Expired);
-                    w.WriteStringValue(TextSanitizer.Name(wv.Rule + " " + wv.Entity));
-                    w.WriteEndArray();
-                }
-                else
-                {
-                    w.WriteNullValue();
-                }
-                w.WriteNumberValue(fresh.Contains((v.RuleId, v.Entity.Key)) ? 1 : 0);
-                WriteNullable(w, v.Remediation);
-                w.WriteEndArray();
+                ReportRowLayout.VerdictRows.Write(w, new VerdictRow(v, ruleIndex[v.RuleId], view.VerdictGroups[i], fresh.Contains((v.RuleId, v.Entity.Key))));
                 if (w.BytesPending >= FlushBytes)
                 {
                     // Utf8JsonWriter never flushes by itself: without this the whole block (tens of MiB) would grow in
@@ -534,36 +488,6 @@ internal static class ReportData
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-    }
-
-    /// <summary>The counts of runs [<paramref name="from"/>, <paramref name="to"/>) of the trend (missing or not checked: null; never below 0).</summary>
-    private static void WriteCounts(Utf8JsonWriter w, IReadOnlyList<int?> counts, int from, int to)
-    {
-        w.WriteStartArray();
-        for (var i = from; i < to; i++)
-        {
-            if (i < counts.Count && counts[i] is { } n)
-            {
-                w.WriteNumberValue(Math.Max(0, n));
-            }
-            else
-            {
-                w.WriteNullValue();
-            }
-        }
-        w.WriteEndArray();
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, string? s)
-    {
-        if (s is null)
-        {
-            w.WriteNullValue();
-        }
-        else
-        {
-            w.WriteStringValue(TextSanitizer.Display(s));
         }
     }
 }

@@ -7,8 +7,19 @@
   var WORST = { fail: 0, error: 1, waived: 2, pass: 3, notApplicable: 4 };
   var WORD = { fail: "fail", error: "error", waived: "waived", pass: "pass", notApplicable: "n/a" };
   var PAGE = 100;
-  var rows = data.verdicts;           // [rule, group, outcome, severity, entity, message, expected, actual, waiver]
-  var rules = data.rules;             // [id, title, family, severity, scope, rationale, remediation, references, trend|null]
+  // Rows are arrays; each kind's field names come once, in data.layout (written from ReportRowLayout in C#, documented
+  // by schema/report-data.v1.schema.json). A field is read by its name, r[VERDICT.entity], never by its number.
+  function fields(kind) {
+    var f = {};
+    data.layout[kind].forEach(function (name, i) { f[name] = i; });
+    return f;
+  }
+  var VERDICT = fields("verdict"), RULE = fields("rule"), RULE_TREND = fields("ruleTrend"), WAIVER = fields("waiver");
+  var rows = data.verdicts;           // verdict rows
+  var rules = data.rules;             // rule rows; a verdict's rule field is a position here
+  function ruleOf(r) { return rules[r[VERDICT.rule]]; }
+  function outcomeOf(r) { return OUT[r[VERDICT.outcome]]; }
+  function waiverExpired(r) { var w = r[VERDICT.waiver]; return !!(w && w[WAIVER.expired]); }
   var TREND = data.trend;             // run labels of the trend (oldest first, "this run" last), or null without one
   var SVG = "http://www.w3.org/2000/svg";
   var state = { outcomes: {}, severity: "", rule: "", family: -1, group: -1, text: "", onlyNew: false, sort: "default", dir: 1, page: 0, all: false };
@@ -39,9 +50,9 @@
   // address as itself. Links load nothing until followed; the address is built from digits or checked to be https.
   function reference(ref) {
     var frag = document.createDocumentFragment();
-    var kb = /\bKB(\d{6,7})\b/.exec(ref);
+    var kb = /\bKB(?<number>\d{6,7})\b/.exec(ref);
     var url = /^https:\/\/[^\s"<>]+$/.test(ref) ? ref : null;
-    var href = url || (kb ? "https://support.microsoft.com/help/" + kb[1] : null);
+    var href = url || (kb ? "https://support.microsoft.com/help/" + kb.groups.number : null);
     if (!href) { frag.appendChild(words(ref)); return frag; }
     var a = el("a");
     a.setAttribute("href", href);
@@ -54,14 +65,15 @@
   // A rule's trend in words (what prints and what a screen reader reads): its failing and erroring entities per run.
   function trendText(t) {
     function seq(a) { return a.map(function (v) { return v === null ? "not checked" : String(v); }).join(", "); }
-    return "failing entities in the last " + TREND.length + " runs (" + TREND[0] + " to this run): " + seq(t[0]) +
-      "; erroring: " + seq(t[1]);
+    return "failing entities in the last " + TREND.length + " runs (" + TREND[0] + " to this run): " + seq(t[RULE_TREND.fail]) +
+      "; erroring: " + seq(t[RULE_TREND.error]);
   }
 
   // A small line of a rule's failing entities per run (a gap where a run did not check it), beside its numbers.
   function sparkline(t) {
-    var w = 120, h = 24, n = t[0].length, max = 1;
-    t[0].forEach(function (v) { if (v !== null && v > max) { max = v; } });
+    var fail = t[RULE_TREND.fail];
+    var w = 120, h = 24, n = fail.length, max = 1;
+    fail.forEach(function (v) { if (v !== null && v > max) { max = v; } });
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("class", "spark");
     svg.setAttribute("width", String(w));
@@ -78,7 +90,7 @@
       }
       pts = [];
     }
-    t[0].forEach(function (v, i) {
+    fail.forEach(function (v, i) {
       if (v === null) { flush(); return; }
       var x = n === 1 ? w / 2 : 3 + i * (w - 6) / (n - 1);
       var y = h - 3 - v / max * (h - 6);
@@ -99,24 +111,24 @@
     var pack = $("evidence-pack");
     pack.textContent = "";
     var list = [];
-    for (var i = 0; i < rows.length; i++) { var o = OUT[rows[i][2]]; if (o === "fail" || o === "error" || o === "waived") { list.push(i); } }
+    for (var i = 0; i < rows.length; i++) { var o = outcomeOf(rows[i]); if (o === "fail" || o === "error" || o === "waived") { list.push(i); } }
     list.sort(function (a, b) { return bySeverity(rows[a], rows[b]) || a - b; });
     pack.appendChild(el("h2", null, "Evidence: " + list.length + " failing, erroring and waived checks"));
     list.forEach(function (i) {
       var r = rows[i];
-      var o = OUT[r[2]];
+      var o = outcomeOf(r);
       var item = el("div", "ev o-row-" + o);
       var h = el("h3");
-      h.appendChild(el("span", "o-" + o, WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
+      h.appendChild(el("span", "o-" + o, WORD[o] + (waiverExpired(r) ? " (waiver expired)" : "")));
       h.appendChild(document.createTextNode(" "));
-      h.appendChild(el("span", "sev-" + r[3], r[3]));
+      h.appendChild(el("span", "sev-" + r[VERDICT.severity], r[VERDICT.severity]));
       h.appendChild(document.createTextNode(" "));
-      h.appendChild(el("span", "nb", rules[r[0]][0]));
+      h.appendChild(el("span", "nb", ruleOf(r)[RULE.id]));
       h.appendChild(document.createTextNode(" "));
-      h.appendChild(words(r[4]));
+      h.appendChild(words(r[VERDICT.entity]));
       item.appendChild(h);
       var msg = el("p", "msg");
-      msg.appendChild(words(r[5]));
+      msg.appendChild(words(r[VERDICT.message]));
       item.appendChild(msg);
       item.appendChild(detail(r));
       pack.appendChild(item);
@@ -139,15 +151,16 @@
   }
 
   function matches(r) {
-    if (!state.outcomes[OUT[r[2]]]) { return false; }
-    if (state.onlyNew && !r[9]) { return false; }
-    if (state.severity && r[3] !== state.severity) { return false; }
-    if (state.rule && rules[r[0]][0] !== state.rule) { return false; }
-    if (state.family >= 0 && rules[r[0]][2] !== state.family) { return false; }
-    if (state.group >= 0 && r[1] !== state.group) { return false; }
+    if (!state.outcomes[outcomeOf(r)]) { return false; }
+    if (state.onlyNew && !r[VERDICT.new]) { return false; }
+    if (state.severity && r[VERDICT.severity] !== state.severity) { return false; }
+    if (state.rule && ruleOf(r)[RULE.id] !== state.rule) { return false; }
+    if (state.family >= 0 && ruleOf(r)[RULE.family] !== state.family) { return false; }
+    if (state.group >= 0 && r[VERDICT.group] !== state.group) { return false; }
     if (state.text) {
-      var rule = rules[r[0]];
-      var hay = (rule[0] + "\u0000" + rule[1] + "\u0000" + r[4] + "\u0000" + r[5] + "\u0000" + data.groups[r[1]]).toLowerCase();
+      var rule = ruleOf(r);
+      var hay = (rule[RULE.id] + "\u0000" + rule[RULE.title] + "\u0000" + r[VERDICT.entity] + "\u0000" + r[VERDICT.message] + "\u0000" +
+        data.groups[r[VERDICT.group]]).toLowerCase();
       if (hay.indexOf(state.text) < 0) { return false; }
     }
     return true;
@@ -155,11 +168,11 @@
 
   function key(r, k) {
     switch (k) {
-      case "outcome": return WORST[OUT[r[2]]];
-      case "severity": return SEV.indexOf(r[3]);
-      case "rule": return rules[r[0]][0];
-      case "entity": return r[4];
-      case "message": return r[5];
+      case "outcome": return WORST[outcomeOf(r)];
+      case "severity": return SEV.indexOf(r[VERDICT.severity]);
+      case "rule": return ruleOf(r)[RULE.id];
+      case "entity": return r[VERDICT.entity];
+      case "message": return r[VERDICT.message];
     }
     return 0;
   }
@@ -170,12 +183,12 @@
     }
     var x = key(a, state.sort), y = key(b, state.sort);
     var c = typeof x === "number" ? x - y : cmp(x, y);
-    return (c * state.dir) || cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+    return (c * state.dir) || cmp(ruleOf(a)[RULE.id], ruleOf(b)[RULE.id]) || cmp(a[VERDICT.entity], b[VERDICT.entity]);
   }
   // Default order: severity first (a high-severity error before an info failure), then fail, error, waived, pass, n/a.
   function bySeverity(a, b) {
-    return (SEV.indexOf(a[3]) - SEV.indexOf(b[3])) || (WORST[OUT[a[2]]] - WORST[OUT[b[2]]]) ||
-      cmp(rules[a[0]][0], rules[b[0]][0]) || cmp(a[4], b[4]);
+    return (SEV.indexOf(a[VERDICT.severity]) - SEV.indexOf(b[VERDICT.severity])) || (WORST[outcomeOf(a)] - WORST[outcomeOf(b)]) ||
+      cmp(ruleOf(a)[RULE.id], ruleOf(b)[RULE.id]) || cmp(a[VERDICT.entity], b[VERDICT.entity]);
   }
   function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
 
@@ -189,7 +202,7 @@
   }
 
   function detail(r) {
-    var rule = rules[r[0]];
+    var rule = ruleOf(r);
     var dl = el("dl");
     function item(label, value, cls) {
       if (value === null || value === undefined || value === "") { return; }
@@ -198,49 +211,52 @@
       dd.appendChild(words(value));
       dl.appendChild(dd);
     }
-    item("Rule", rule[0] + ": " + rule[1]);
-    item("Scope", rule[4] + " \u2014 group " + data.groups[r[1]]);
-    item("Why", rule[5]);
-    item("Expected", r[6], "evidence");
-    item("Actual", r[7], "evidence");
-    item("Remediation", r[10] || rule[6]);
-    if (rule[7] && rule[7].length) {
+    item("Rule", rule[RULE.id] + ": " + rule[RULE.title]);
+    item("Scope", rule[RULE.scope] + " \u2014 group " + data.groups[r[VERDICT.group]]);
+    item("Why", rule[RULE.rationale]);
+    item("Expected", r[VERDICT.expected], "evidence");
+    item("Actual", r[VERDICT.actual], "evidence");
+    item("Remediation", r[VERDICT.remediation] || rule[RULE.remediation]);
+    var references = rule[RULE.references];
+    if (references && references.length) {
       dl.appendChild(el("dt", null, "References"));
       var refs = el("dd", "refs");
-      rule[7].forEach(function (ref) { var line = el("div"); line.appendChild(reference(ref)); refs.appendChild(line); });
+      references.forEach(function (ref) { var line = el("div"); line.appendChild(reference(ref)); refs.appendChild(line); });
       dl.appendChild(refs);
     }
-    if (TREND && rule[8]) {
+    var trend = rule[RULE.trend];
+    if (TREND && trend) {
       dl.appendChild(el("dt", null, "Trend"));
       var dd = el("dd", "trend-rule");
-      dd.appendChild(sparkline(rule[8]));
+      dd.appendChild(sparkline(trend));
       dd.appendChild(document.createTextNode(" "));
-      dd.appendChild(el("span", "trend-text", trendText(rule[8])));
+      dd.appendChild(el("span", "trend-text", trendText(trend)));
       dl.appendChild(dd);
     }
-    var w = r[8];
+    var w = r[VERDICT.waiver];
     if (w) {
-      item(w[4] ? "Waiver (expired, not applied)" : "Waiver",
-        w[0] + "\nowner: " + w[1] + (w[2] ? "\nticket: " + w[2] : "") + "\nexpires: " + w[3] + "\nmatched by: " + w[5]);
+      // The details are worded once, in C# (WaiverWording.Details).
+      item(w[WAIVER.expired] ? "Waiver (expired, not applied)" : "Waiver", w[WAIVER.details]);
     }
     return dl;
   }
 
   function row(i, target) {
     var r = rows[i];
-    var o = OUT[r[2]];
+    var o = outcomeOf(r);
     var tr = el("tr", "finding o-row-" + o);
     tr.setAttribute("data-index", String(i));
     tr.setAttribute("data-outcome", o);
     tr.setAttribute("tabindex", "0");
-    tr.appendChild(el("td", "o-" + o, (r[9] ? "NEW " : "") + WORD[o] + (r[8] && r[8][4] ? " (waiver expired)" : "")));
-    if (r[9]) { tr.setAttribute("data-new", "true"); }
-    tr.appendChild(el("td", "sev-" + r[3], r[3]));
-    tr.appendChild(el("td", "nb", rules[r[0]][0]));
+    var fresh = r[VERDICT.new];
+    tr.appendChild(el("td", "o-" + o, (fresh ? "NEW " : "") + WORD[o] + (waiverExpired(r) ? " (waiver expired)" : "")));
+    if (fresh) { tr.setAttribute("data-new", "true"); }
+    tr.appendChild(el("td", "sev-" + r[VERDICT.severity], r[VERDICT.severity]));
+    tr.appendChild(el("td", "nb", ruleOf(r)[RULE.id]));
     var entity = el("td");
-    entity.appendChild(words(r[4]));
+    entity.appendChild(words(r[VERDICT.entity]));
     tr.appendChild(entity);
-    tr.appendChild(el("td", null, r[5]));
+    tr.appendChild(el("td", null, r[VERDICT.message]));
     target.appendChild(tr);
     if (open[i]) { target.appendChild(detailRow(i)); }
     return tr;
@@ -296,7 +312,7 @@
   function showHost(g) {
     var list = [];
     var counts = { fail: 0, error: 0, waived: 0, pass: 0, notApplicable: 0 };
-    for (var i = 0; i < rows.length; i++) { if (rows[i][1] === g) { list.push(i); counts[OUT[rows[i][2]]]++; } }
+    for (var i = 0; i < rows.length; i++) { if (rows[i][VERDICT.group] === g) { list.push(i); counts[outcomeOf(rows[i])]++; } }
     list.sort(function (a, b) { return bySeverity(rows[a], rows[b]) || a - b; });
     var table = el("table", "findings host-findings");
     var head = el("tr");

@@ -56,13 +56,14 @@ public sealed class HtmlDataBlockTests : IDisposable
         using var doc = JsonDocument.Parse(block);
         var verdicts = doc.RootElement.GetProperty("verdicts");
         Assert.Equal(results.Results.Count, verdicts.GetArrayLength());
+        int Field(string name) => ReportRowLayoutTests.Field(doc.RootElement, "verdict", name);
         for (var i = 0; i < results.Results.Count; i++)
         {
             var v = results.Results[i];
             var row = verdicts[i];
-            Assert.Equal(TextSanitizer.Name(v.Entity.Key), row[4].GetString());
-            Assert.Equal(TextSanitizer.Display(v.Message), row[5].GetString());
-            Assert.Equal(v.Expected is null ? null : TextSanitizer.Display(v.Expected), row[6].GetString());
+            Assert.Equal(TextSanitizer.Name(v.Entity.Key), row[Field("entity")].GetString());
+            Assert.Equal(TextSanitizer.Display(v.Message), row[Field("message")].GetString());
+            Assert.Equal(v.Expected is null ? null : TextSanitizer.Display(v.Expected), row[Field("expected")].GetString());
         }
         // Non-ASCII travels as UTF-8 (the page is declared utf-8); the encoder still escapes characters beyond the BMP.
         Assert.Contains("HÔTE-Ærø-数据-", block, StringComparison.Ordinal);
