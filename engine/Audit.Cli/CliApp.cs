@@ -36,7 +36,7 @@ public static class CliApp
         }
         if (parsed.Errors.Count > 0)
         {
-            var secrets = SecretsIn(args);
+            var secrets = CommandLineSecrets.In(args);
             var unmatched = parsed.UnmatchedTokens;
             foreach (var error in parsed.Errors)
             {
@@ -45,7 +45,7 @@ public static class CliApp
                     && Suggestions.For(parsed.CommandResult.Command, token) is { } suggestion
                     ? $" Did you mean '{suggestion}'?"
                     : "";
-                stderr.WriteLine($"audit: error: {CliContext.Sanitize(Redact(error.Message, secrets))}{hint}");
+                stderr.WriteLine($"audit: error: {CliContext.Sanitize(CommandLineSecrets.Redact(error.Message, secrets))}{hint}");
             }
             stderr.WriteLine("Run 'audit --help' (or 'audit <command> --help') for usage.");
             return ExitCodes.Usage;
@@ -58,7 +58,7 @@ public static class CliApp
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UsageException or Audit.Pipeline.AuditRequestException)
+        catch (Exception e) when (e is UsageException or Audit.Pipeline.AuditRequestException or Audit.Collectors.Estate.CollectRequestException)
         {
             stderr.WriteLine($"audit: error: {e.Message}");
             return ExitCodes.Usage;
@@ -131,73 +131,4 @@ public static class CliApp
         }
         return root;
     }
-
-    /// <summary>
-    /// Values that look like secrets on the command line: what follows an option whose name speaks of a password,
-    /// secret, token, credential or key, misspelt too (--pasword, --pswd, --secrte, --tokn), as the next argument or
-    /// after '='. audit takes no secret on the command line; when one is given by mistake, error messages must not
-    /// repeat it.
-    /// </summary>
-    internal static IReadOnlyList<string> SecretsIn(string[] args)
-    {
-        var secrets = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (!a.StartsWith('-') || !System.Text.RegularExpressions.Regex.IsMatch(a, "pa?s+w|pw|secr|tok|cred|key", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
-            {
-                continue;
-            }
-            var eq = a.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && eq < a.Length - 1)
-            {
-                secrets.Add(a[(eq + 1)..]);
-            }
-            else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                secrets.Add(args[i + 1]);
-            }
-        }
-        return secrets;
-    }
-
-    internal static string Redact(string text, IReadOnlyList<string> secrets) =>
-        secrets.Where(s => s.Length > 0).Aggregate(text, (t, s) => t.Replace(s, "********", StringComparison.Ordinal));
-}
-
-/// <summary>The action of --version: one line, "audit VERSION (commit COMMIT)".</summary>
-internal sealed class PrintVersion(TextWriter stdout, ToolBuild build) : System.CommandLine.Invocation.SynchronousCommandLineAction
-{
-    public override int Invoke(ParseResult parseResult)
-    {
-        stdout.WriteLine(build.Display);
-        return ExitCodes.Compliant;
-    }
-}
-
-/// <summary>What commands share: writers, environment, cancellation, diagnostics printing.</summary>
-public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)
-{
-    public TextWriter Out { get; } = stdout;
-    public TextWriter Err { get; } = stderr;
-    public CliEnvironment Env { get; } = env;
-    public CancellationToken Cancel { get; } = cancel;
-
-    public void PrintDiagnostics(IEnumerable<Diagnostic> diagnostics)
-    {
-        var list = diagnostics.ToList();
-        foreach (var d in list)
-        {
-            Err.WriteLine(Sanitize(d.ToString()));
-        }
-        var errors = list.Count(d => d.Level == DiagnosticLevel.Error);
-        var warnings = list.Count - errors;
-        if (errors > 0)
-        {
-            Err.WriteLine($"audit: {errors} error(s), {warnings} warning(s)");
-        }
-    }
-
-    /// <summary>Neutralises control characters (terminal escape injection) and bidi overrides in text that may carry fact strings.</summary>
-    public static string Sanitize(string text) => Audit.Reports.TextSanitizer.Display(text);
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using Audit.Collectors.Estate;
 using Audit.Core;
 using Audit.Core.Loading;
 using Audit.Core.Snapshots;
@@ -31,7 +31,8 @@ internal static class CollectCommands
         o.AddTo(cmd, withOut: true);
         o.AddCollectOnly(cmd);
         o.GroupInHelp(cmd, "Collection options");
-        cmd.SetAction(r => new CollectRun(ctx).Run(o.Parse(r)));
+        o.Validate(cmd, ctx, whenRequested: false);
+        cmd.SetAction(r => new CollectRun(ctx).Run(o.Request(r.CommandResult, ctx)));
         return cmd;
     }
 
@@ -68,26 +69,8 @@ internal static class CollectCommands
             throw new InputException(diagnostics);
         }
         var merged = SnapshotMerger.Merge(loaded, new ToolInfo { Name = "audit", Version = ctx.Env.Build.Version });
-        var path = ctx.Env.Resolve(output);
-        WriteSnapshot(path, output, merged);
+        CollectPipeline.WriteSnapshot(ctx.Env.Resolve(output), output, merged);
         ctx.Out.WriteLine(CliContext.Sanitize($"Merged {inputs.Length} snapshots: {merged.Hosts.Count} hosts{(merged.Directory is null ? "" : $", directory {merged.Directory.Domain}")}{(merged.Complete ? "" : " (incomplete: an input was incomplete)")}; wrote {output}"));
         return ExitCodes.Compliant;
-    }
-
-    internal static void WriteSnapshot(string path, string display, Snapshot snapshot)
-    {
-        try
-        {
-            var dir = Path.GetDirectoryName(path);
-            if (!string.IsNullOrEmpty(dir))
-            {
-                Directory.CreateDirectory(dir);
-            }
-            AtomicFile.Write(path, s => JsonSerializer.Serialize(s, snapshot, AuditJson.Options));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write '{display}': {e.Message}");
-        }
     }
 }

@@ -1,35 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using Audit.Collectors.Estate;
 
 namespace Audit.Cli;
-
-internal sealed record CollectSettings
-{
-    public IReadOnlyList<string> Hosts { get; init; } = [];
-    public string? HostsFile { get; init; }
-    public bool Local { get; init; }
-    public int Parallel { get; init; } = 16;
-    public int TimeoutSeconds { get; init; } = 300;
-    public int OperationTimeoutSeconds { get; init; } = 60;
-    public bool Dcom { get; init; }
-    public string? User { get; init; }
-    public string? PasswordEnv { get; init; }
-    public string? Directory { get; init; }
-    public string? DirectoryBase { get; init; }
-    public string? DirectoryUser { get; init; }
-    public string? DirectoryPasswordEnv { get; init; }
-    public string? DirectoryCa { get; init; }
-    public bool DirectoryStartTls { get; init; }
-    public string Out { get; init; } = "snapshot.json";
-    public int? Port { get; init; }
-    public bool Https { get; init; }
-    /// <summary>mi or wsman; null: <see cref="CollectRun.DefaultTransport"/> (mi on Windows, wsman elsewhere).</summary>
-    public string? Transport { get; init; }
-    public string Auth { get; init; } = "negotiate";
-    public string? Ca { get; init; }
-    public bool Preflight { get; init; }
-    public string? Record { get; init; }
-    public string? Replay { get; init; }
-}
 
 /// <summary>The collection options, shared by 'collect' and 'run' (which collects first when hosts or a directory are given).</summary>
 internal sealed class CollectOptions
@@ -107,34 +80,60 @@ internal sealed class CollectOptions
     }
 
     /// <summary>True when the command line asks for any collection (hosts, local machine or directory).</summary>
-    public bool Requested(ParseResult r) =>
-        (r.GetValue(Hosts)?.Length ?? 0) > 0 || r.GetValue(HostsFile) is not null || r.GetValue(Local) || r.GetValue(Directory) is not null;
+    public bool Requested(SymbolResult r) =>
+        (V(r, Hosts)?.Length ?? 0) > 0 || V(r, HostsFile) is not null || V(r, Local) || V(r, Directory) is not null;
 
-    public CollectSettings Parse(ParseResult r) => new()
+    /// <summary>Checks the options together while parsing (<see cref="CollectRequest.Problems"/>: exit 64 before any work);
+    /// <paramref name="whenRequested"/>: only when <see cref="Requested"/> ('run' ignores them otherwise).</summary>
+    public void Validate(Command cmd, CliContext ctx, bool whenRequested)
     {
-        Hosts = r.GetValue(Hosts) ?? [],
-        HostsFile = r.GetValue(HostsFile),
-        Local = r.GetValue(Local),
-        Parallel = r.GetValue(Parallel),
-        TimeoutSeconds = r.GetValue(Timeout),
-        OperationTimeoutSeconds = r.GetValue(OpTimeout),
-        Dcom = r.GetValue(Dcom),
-        User = r.GetValue(User),
-        PasswordEnv = r.GetValue(PasswordEnv),
-        Directory = r.GetValue(Directory),
-        DirectoryBase = r.GetValue(DirectoryBase),
-        DirectoryUser = r.GetValue(DirectoryUser),
-        DirectoryPasswordEnv = r.GetValue(DirectoryPasswordEnv),
-        DirectoryCa = r.GetValue(DirectoryCa),
-        DirectoryStartTls = r.GetValue(DirectoryStartTls),
-        Out = r.GetValue(Output) ?? "snapshot.json",
-        Port = r.GetValue(Port),
-        Https = r.GetValue(Https),
-        Transport = r.GetValue(Transport),
-        Auth = r.GetValue(Auth) ?? "negotiate",
-        Ca = r.GetValue(Ca),
-        Preflight = r.GetValue(Preflight),
-        Record = r.GetValue(Record),
-        Replay = r.GetValue(Replay),
+        OptionChecks.Validate(cmd, r =>
+        {
+            if (!whenRequested || Requested(r))
+            {
+                foreach (var problem in Request(r, ctx).Problems())
+                {
+                    r.AddError(problem);
+                }
+            }
+        });
+    }
+
+    /// <summary>The request the options make, with what the CLI knows of its surroundings.</summary>
+    public CollectRequest Request(SymbolResult r, CliContext ctx) => new()
+    {
+        Hosts = V(r, Hosts) ?? [],
+        HostsFile = V(r, HostsFile),
+        Local = V(r, Local),
+        Parallel = V(r, Parallel),
+        TimeoutSeconds = V(r, Timeout),
+        OperationTimeoutSeconds = V(r, OpTimeout),
+        Dcom = V(r, Dcom),
+        User = V(r, User),
+        PasswordEnv = V(r, PasswordEnv),
+        Directory = V(r, Directory),
+        DirectoryBase = V(r, DirectoryBase),
+        DirectoryUser = V(r, DirectoryUser),
+        DirectoryPasswordEnv = V(r, DirectoryPasswordEnv),
+        DirectoryCa = V(r, DirectoryCa),
+        DirectoryStartTls = V(r, DirectoryStartTls),
+        Out = V(r, Output) ?? "snapshot.json",
+        Port = V(r, Port),
+        Https = V(r, Https),
+        Transport = V(r, Transport),
+        Auth = V(r, Auth) ?? "negotiate",
+        Ca = V(r, Ca),
+        Preflight = V(r, Preflight),
+        Record = V(r, Record),
+        Replay = V(r, Replay),
+        Resolve = ctx.Env.Resolve,
+        GetVariable = ctx.Env.GetVariable,
+        PasswordFor = Console.IsInputRedirected ? null : user => CollectRun.PromptPassword(ctx, user),
+        Sessions = ctx.Env.CimSessionFactory,
+        CanUseMi = ctx.Env.CanCollectCim,
+        Clock = ctx.Env.Clock,
+        ToolVersion = ctx.Env.Build.Version,
     };
+
+    private static T? V<T>(SymbolResult r, Option<T> option) => OptionChecks.ValueOf(r, option);
 }

@@ -25,22 +25,26 @@ internal static class GenerateCommand
         {
             cmd.Options.Add(o);
         }
+        GeneratorOptions Options(System.CommandLine.Parsing.SymbolResult r) => new()
+        {
+            Hosts = OptionChecks.ValueOf(r, hosts),
+            VmsPerHost = OptionChecks.ValueOf(r, vms),
+            Clusters = OptionChecks.ValueOf(r, clusters),
+            Seed = OptionChecks.ValueOf(r, seed),
+            ViolationRate = OptionChecks.ValueOf(r, rate),
+            ErrorRate = OptionChecks.ValueOf(r, errorRate),
+        };
+        OptionChecks.Validate(cmd, r =>
+        {
+            // Without a required option the parser's own error says so; the ranges are checked once both are given.
+            if (r.GetResult(hosts) is not null && r.GetResult(vms) is not null && Options(r).Problems() is { Count: > 0 } problems)
+            {
+                r.AddError(string.Join("; ", problems));
+            }
+        });
         cmd.SetAction(r =>
         {
-            var options = new GeneratorOptions
-            {
-                Hosts = r.GetValue(hosts),
-                VmsPerHost = r.GetValue(vms),
-                Clusters = r.GetValue(clusters),
-                Seed = r.GetValue(seed),
-                ViolationRate = r.GetValue(rate),
-                ErrorRate = r.GetValue(errorRate),
-            };
-            var problems = options.Problems();
-            if (problems.Count > 0)
-            {
-                throw new UsageException(string.Join("; ", problems));
-            }
+            var options = Options(r.CommandResult);
             var path = ctx.Env.Resolve(r.GetValue(output)!);
             var dir = Path.GetDirectoryName(path)!;
             try

@@ -20,7 +20,7 @@ public sealed record NightlySettings
 internal sealed class NightlyOptions
 {
     public Option<string?> Waivers { get; } = new("--waivers") { Description = "Waivers file (schema/waivers.v1.schema.json): accepted exceptions with owner, justification and expiry; a matching unexpired waiver turns a failure into 'waived'.", HelpName = "FILE" };
-    public Option<int> WaiverWarnDays { get; } = new("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings.", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.Waivers.WaiverApplier.DefaultWarnDays };
+    public Option<int> WaiverWarnDays { get; } = new Option<int>("--waiver-warn-days") { Description = "List waivers expiring within this many days as warnings.", HelpName = "DAYS", DefaultValueFactory = _ => Audit.Rules.Waivers.WaiverApplier.DefaultWarnDays }.Between(0, 3650);
 
     public Option<string?> ParamsFile { get; } = new("--params") { Description = "JSON file of rule-set parameter values (name or ruleSetId.name -> value), checked against each parameter's type; --param wins over it.", HelpName = "FILE" };
     public Option<string[]> Include { get; } = new("--include") { Description = "Evaluate only rules matching: rule id, id prefix or family (HV, HV-LM), or tag; * wildcards; comma-separated or repeated.", HelpName = "TERMS" };
@@ -28,8 +28,8 @@ internal sealed class NightlyOptions
     public Option<string> MinSeverity { get; } = SharedOptions.SeverityOption("--min-severity", "Evaluate only rules at least this severe: critical, high, medium, low, info.");
 
     public Option<string?> History { get; } = new("--history") { Description = "Keep this run's results in this folder (named from the snapshot time, never overwritten) and compare with the latest run kept there.", HelpName = "DIR" };
-    public Option<int> HistoryKeep { get; } = new("--history-keep") { Description = "Keep only the newest N runs in --history.", HelpName = "N", DefaultValueFactory = _ => 30 };
-    public Option<int> HistoryWait { get; } = new("--history-wait") { Description = "Seconds to wait for another run holding --history before failing.", HelpName = "SECONDS", DefaultValueFactory = _ => 60 };
+    public Option<int> HistoryKeep { get; } = new Option<int>("--history-keep") { Description = "Keep only the newest N runs in --history.", HelpName = "N", DefaultValueFactory = _ => 30 }.Between(1, 100_000);
+    public Option<int> HistoryWait { get; } = new Option<int>("--history-wait") { Description = "Seconds to wait for another run holding --history before failing.", HelpName = "SECONDS", DefaultValueFactory = _ => 60 }.Between(0, 86_400, " seconds");
     public Option<string?> Baseline { get; } = new("--baseline") { Description = "Previous results.json to compare with; adds a drift section. [default: the latest run in --history]", HelpName = "FILE" };
     public Option<bool> FailOnNew { get; } = new("--fail-on-new") { Description = "Exit code depends only on new failures since the baseline (1), or new errors (2); old debt does not fail the run." };
 
@@ -43,30 +43,15 @@ internal sealed class NightlyOptions
 
     public NightlySettings Parse(ParseResult r)
     {
-        var warn = r.GetValue(WaiverWarnDays);
-        if (warn is < 0 or > 3650)
-        {
-            throw new UsageException($"--waiver-warn-days {warn} must be between 0 and 3650");
-        }
-        var keep = r.GetValue(HistoryKeep);
-        if (keep is < 1 or > 100_000)
-        {
-            throw new UsageException($"--history-keep {keep} must be between 1 and 100000");
-        }
-        var wait = r.GetValue(HistoryWait);
-        if (wait is < 0 or > 86_400)
-        {
-            throw new UsageException($"--history-wait {wait} must be between 0 and 86400 seconds");
-        }
         return new NightlySettings
         {
             History = r.GetValue(History),
-            HistoryKeep = keep,
-            HistoryWait = TimeSpan.FromSeconds(wait),
+            HistoryKeep = r.GetValue(HistoryKeep),
+            HistoryWait = TimeSpan.FromSeconds(r.GetValue(HistoryWait)),
             Baseline = r.GetValue(Baseline),
             FailOnNew = r.GetValue(FailOnNew),
             Waivers = r.GetValue(Waivers),
-            WaiverWarnDays = warn,
+            WaiverWarnDays = r.GetValue(WaiverWarnDays),
             ParamsFile = r.GetValue(ParamsFile),
             Selection = new Audit.Rules.Selection.SelectionOptions
             {

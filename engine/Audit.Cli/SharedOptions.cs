@@ -83,13 +83,49 @@ internal static class SharedOptions
     /// <summary>The limit in bytes of a validated --max-input-mb.</summary>
     public static long MaxInputBytesOf(ParseResult r, Option<long> option) => r.GetValue(option) * 1024 * 1024;
 
-    /// <summary>--rules: rule set files or folders (default: the rules/ folder, <see cref="AuditRunner.RulePaths"/>).</summary>
+    /// <summary>--rules: rule set files or folders (default: the rules/ folder, <see cref="CliContext.RulePaths"/>).</summary>
     public static Option<string[]> Rules() =>
         new("--rules") { Description = "Rule set file or folder; repeatable. [default: rules/]", HelpName = "PATH" };
 
     /// <summary>--template: a Scriban template replacing the embedded report.html.sbn.</summary>
     public static Option<string?> Template() =>
         new("--template") { Description = "Scriban template replacing the embedded report.html.sbn (values are HTML-escaped by default).", HelpName = "FILE" };
+
+    /// <summary>--param NAME=VALUE, repeatable: each must have a name, and no name twice.</summary>
+    public static Option<string[]> Params(string description)
+    {
+        var option = new Option<string[]>("--param") { Description = description, HelpName = "NAME=VALUE" };
+        option.Validators.Add(r =>
+        {
+            if (ParseParams(r.GetValueOrDefault<string[]>()).Problem is { } problem)
+            {
+                r.AddError(problem);
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The overrides of a validated --param: name -> value.</summary>
+    public static IReadOnlyDictionary<string, string> ParamsOf(ParseResult r, Option<string[]> option) => ParseParams(r.GetValue(option)).Values;
+
+    private static (SortedDictionary<string, string> Values, string? Problem) ParseParams(string[]? values)
+    {
+        var d = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var v in values ?? [])
+        {
+            var eq = v.IndexOf('=', StringComparison.Ordinal);
+            var key = eq <= 0 ? "" : v[..eq].Trim();
+            var problem = eq <= 0 ? $"--param '{v}' must be name=value"
+                : key.Length == 0 ? $"--param '{v}' has no name before '='"
+                : !d.TryAdd(key, v[(eq + 1)..]) ? $"--param '{key}' is given twice"
+                : null;
+            if (problem is not null)
+            {
+                return (d, problem);
+            }
+        }
+        return (d, null);
+    }
 
     private static IEnumerable<string> Split(string[]? values) =>
         (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -25,9 +25,8 @@ internal static class TestCommand
 
     private static int Run(CliContext ctx, string[] rules, string[] only, string[] casePaths)
     {
-        var runner = new AuditRunner(ctx);
-        var rulePaths = runner.RulePaths(rules);
-        var loaded = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = runner.Display });
+        var rulePaths = ctx.RulePaths(rules);
+        var loaded = RuleSetLoader.Load(rulePaths, new RuleLoadOptions { Display = ctx.Display });
         ctx.PrintDiagnostics(loaded.Diagnostics);
         if (loaded.Catalog is null)
         {
@@ -50,7 +49,7 @@ internal static class TestCommand
         }
 
         var report = new RuleCaseRunner(rulePaths, loaded.Catalog).Run(selected, ctx.Cancel);
-        Print(ctx, runner, report);
+        Print(ctx, report);
         ctx.PrintDiagnostics(report.Diagnostics);
         return report.Invalid > 0 ? ExitCodes.InvalidInput : report.Failed > 0 ? ExitCodes.Failed : ExitCodes.Compliant;
     }
@@ -59,7 +58,7 @@ internal static class TestCommand
     private static string BesideRules(string path) =>
         Directory.Exists(path) || !path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path : path[..^".json".Length] + RuleCasesLoader.Suffix;
 
-    private static void Print(CliContext ctx, AuditRunner runner, RuleCaseReport report)
+    private static void Print(CliContext ctx, RuleCaseReport report)
     {
         var rows = report.ByRule;
         var width = Math.Max("RULE".Length, rows.Max(r => CliContext.Sanitize(r.Rule).Length));
@@ -72,7 +71,7 @@ internal static class TestCommand
         {
             var c = r.Case;
             ctx.Out.WriteLine();
-            ctx.Out.WriteLine(CliContext.Sanitize($"FAILED {runner.Display(c.File)}({c.Line},{c.Column}) {c.Case.Rule}: {c.Case.Name}"));
+            ctx.Out.WriteLine(CliContext.Sanitize($"FAILED {ctx.Display(c.File)}({c.Line},{c.Column}) {c.Case.Rule}: {c.Case.Name}"));
             ctx.Out.WriteLine(CliContext.Sanitize($"  {c.Case.Entity}: {r.Problem}"));
             if (r.Message is not null)
             {

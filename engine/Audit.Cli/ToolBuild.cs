@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Reflection;
+using Audit.Core;
 
 namespace Audit.Cli;
 
@@ -31,4 +33,14 @@ public sealed record ToolBuild(string Version, string? Commit)
 
     /// <summary>What 'audit --version' prints.</summary>
     public string Display => $"audit {Version} (commit {Commit ?? "unknown: built without git metadata"})";
+}
+
+/// <summary>The action of --version: one line, "audit VERSION (commit COMMIT)".</summary>
+internal sealed class PrintVersion(TextWriter stdout, ToolBuild build) : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        stdout.WriteLine(build.Display);
+        return ExitCodes.Compliant;
+    }
 }
