@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using Audit.Core;
 using Audit.Core.Snapshots;
 
 namespace Audit.Rules.Compilation;
@@ -24,7 +25,8 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         _isExtraAllowedType = isExtraAllowedType;
     }
 
-    public List<string> Violations { get; } = [];
+    /// <summary>What the expression may not do, each with its diagnostic code.</summary>
+    public List<GuardViolation> Violations { get; } = [];
 
     /// <summary>(input name or "*" for facts reached through a lambda parameter, collector name).</summary>
     public HashSet<(string Input, string Collector)> Dependencies { get; } = [];
@@ -39,7 +41,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         }
         if (++_nodes == MaxNodes + 1)
         {
-            Violations.Add($"expression is too complex (more than {MaxNodes} nodes)");
+            Violations.Add(new(DiagnosticCodes.ExpressionTooComplex, $"expression is too complex (more than {MaxNodes} nodes)"));
         }
         switch (node.NodeType)
         {
@@ -56,14 +58,14 @@ internal sealed class ExpressionGuard : ExpressionVisitor
             case ExpressionType.MemberInit:
             case ExpressionType.RuntimeVariables:
             case ExpressionType.Throw:
-                Violations.Add($"'{node.NodeType}' expressions are not allowed in rules");
+                Violations.Add(new(DiagnosticCodes.DisallowedMember, $"'{node.NodeType}' expressions are not allowed in rules"));
                 return node;
             default:
                 break;
         }
         if (!IsAllowedType(node.Type))
         {
-            Violations.Add($"type '{Describe(node.Type)}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"type '{Describe(node.Type)}' is not allowed in rules"));
             return node;
         }
         return base.Visit(node);
@@ -82,7 +84,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
     {
         if (node.Value is Type or MemberInfo or Assembly or Delegate)
         {
-            Violations.Add("reflection objects are not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, "reflection objects are not allowed in rules"));
         }
         return node;
     }
@@ -93,11 +95,11 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         var declaring = member.DeclaringType!;
         if (node.Expression is null && !IsAllowedStaticMember(member))
         {
-            Violations.Add($"'{Describe(declaring)}.{member.Name}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"'{Describe(declaring)}.{member.Name}' is not allowed in rules"));
         }
         else if (!IsAllowedType(declaring) && !IsAllowedMemberOfNonListedType(member))
         {
-            Violations.Add($"member '{Describe(declaring)}.{member.Name}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"member '{Describe(declaring)}.{member.Name}' is not allowed in rules"));
         }
         if (member.GetCustomAttribute<CollectedByAttribute>() is { } collected)
         {
@@ -110,12 +112,12 @@ internal sealed class ExpressionGuard : ExpressionVisitor
     {
         if (!IsAllowedMethod(node.Method))
         {
-            Violations.Add($"method '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"method '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules"));
         }
         if (IsReplace(node) && GrowthOf(node) > MaxReplaceGrowth && !(node.Object is MethodCallExpression inner && IsReplace(inner) && GrowthOf(inner) > MaxReplaceGrowth))
         {
             // Provably unbounded in practice: refused at load (evaluation has its budget besides, see EvaluationBudget).
-            Violations.Add($"expression is too complex: its chained Replace calls can grow a string more than {MaxReplaceGrowth:N0}-fold");
+            Violations.Add(new(DiagnosticCodes.ExpressionTooComplex, $"expression is too complex: its chained Replace calls can grow a string more than {MaxReplaceGrowth:N0}-fold"));
         }
         foreach (var reads in node.Method.GetCustomAttributes<ReadsFactsAttribute>())
         {
@@ -131,7 +133,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         {
             if (!IsAllowedType(ga))
             {
-                Violations.Add($"type '{Describe(ga)}' is not allowed in rules");
+                Violations.Add(new(DiagnosticCodes.DisallowedMember, $"type '{Describe(ga)}' is not allowed in rules"));
             }
         }
         return base.VisitMethodCall(node);
@@ -141,7 +143,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
     {
         if (node.Method is not null && !IsAllowedMethod(node.Method))
         {
-            Violations.Add($"operator '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"operator '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules"));
         }
         return base.VisitBinary(node);
     }
@@ -150,7 +152,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
     {
         if (node.Method is not null && !IsAllowedMethod(node.Method))
         {
-            Violations.Add($"conversion '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"conversion '{Describe(node.Method.DeclaringType!)}.{node.Method.Name}' is not allowed in rules"));
         }
         return base.VisitUnary(node);
     }
@@ -160,7 +162,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         // Dynamic LINQ's anonymous "new (a as x)" builds a DynamicClass; constructors of BCL types (new string('x', n)) are denied.
         if (!(node.Type.IsSubclassOf(typeof(System.Linq.Dynamic.Core.DynamicClass)) || node.Type == typeof(Version)))
         {
-            Violations.Add($"constructing '{Describe(node.Type)}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"constructing '{Describe(node.Type)}' is not allowed in rules"));
         }
         return base.VisitNew(node);
     }
@@ -169,7 +171,7 @@ internal sealed class ExpressionGuard : ExpressionVisitor
     {
         if (!IsAllowedType(node.TypeOperand))
         {
-            Violations.Add($"type '{Describe(node.TypeOperand)}' is not allowed in rules");
+            Violations.Add(new(DiagnosticCodes.DisallowedMember, $"type '{Describe(node.TypeOperand)}' is not allowed in rules"));
         }
         return base.VisitTypeBinary(node);
     }
@@ -370,3 +372,6 @@ internal sealed class ExpressionGuard : ExpressionVisitor
         return $"{(tick > 0 ? name[..tick] : name)}<{string.Join(", ", t.GetGenericArguments().Select(Describe))}>";
     }
 }
+
+/// <summary>One thing an expression may not do: the diagnostic code (AUD0014 not allowed, AUD0021 too complex) and the sentence.</summary>
+internal sealed record GuardViolation(string Code, string Message);

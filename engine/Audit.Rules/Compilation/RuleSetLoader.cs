@@ -1,11 +1,8 @@
-using System.Linq.Dynamic.Core.Exceptions;
-using System.Linq.Expressions;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Audit.Core;
 using RulesEngine.Models;
 using Audit.Core.Loading;
-using Audit.Core.Results;
 
 namespace Audit.Rules.Compilation;
 
@@ -37,7 +34,7 @@ public static partial class RuleSetLoader
     public const string SchemaName = "ruleset.v1.schema.json";
 
     /// <summary>The types expressions may name besides their inputs.</summary>
-    private static readonly Type[] CustomTypes = [typeof(Fn), typeof(Version)];
+    internal static readonly Type[] CustomTypes = [typeof(Fn), typeof(Version)];
 
     internal static ReSettings Settings() => new()
     {
@@ -128,7 +125,7 @@ public static partial class RuleSetLoader
             sets.Add(set);
             for (var i = 0; i < doc.Value.Rules.Count; i++)
             {
-                var compiled = CompileRule(doc, set, i, parser, bag);
+                var compiled = RuleCompiler.Compile(doc, set, i, parser, bag);
                 if (compiled is not null)
                 {
                     rules.Add(compiled);
@@ -283,219 +280,6 @@ public static partial class RuleSetLoader
             ParameterValues = typed,
             ParameterSources = sources,
         };
-    }
-
-    private static CompiledRule? CompileRule(LoadedJson<RuleSetDocument> doc, LoadedRuleSet set, int index, ExpressionCompiler parser, DiagnosticBag bag)
-    {
-        var def = doc.Value.Rules[index];
-        var at = $"rules[{index}]";
-        var errorsBefore = bag.Items.Count(x => x.Level == DiagnosticLevel.Error);
-        if (!EnumNames.TryParseScope(def.Scope, out var scope))
-        {
-            var (l, c) = doc.Positions.Position($"{at}.scope");
-            bag.Error(DiagnosticCodes.UnknownScope, $"unknown scope '{def.Scope}': expected host, vm, hostPair, computer or cluster", doc.DisplayPath, l, c, def.Id);
-            return null;
-        }
-        if (!EnumNames.TryParseSeverity(def.Severity, out var severity))
-        {
-            var (l, c) = doc.Positions.Position($"{at}.severity");
-            bag.Error(DiagnosticCodes.SchemaViolation, $"unknown severity '{def.Severity}': expected critical, high, medium, low or info", doc.DisplayPath, l, c, def.Id);
-            return null;
-        }
-
-        var inputs = new List<InputDeclaration>(ScopeInputs.For(scope));
-        inputs.AddRange(ScopeInputs.Common(set.ParamsType, set.LookupsType));
-        var baseParams = inputs.Select(i => Expression.Parameter(i.Type, i.Name)).ToList();
-        var inputSet = new HashSet<ParameterExpression>(baseParams);
-        var allParams = new List<ParameterExpression>(baseParams);
-        var deps = new HashSet<(string, string)>();
-        var applicabilityDeps = new HashSet<(string, string)>();
-        var collectInto = deps;
-        var referenced = new HashSet<string>(StringComparer.Ordinal);
-        var names = new HashSet<string>(inputs.Select(i => i.Name), StringComparer.OrdinalIgnoreCase);
-
-        (Expression Body, ParameterExpression[] Parameters)? Check(string path, string expression, Type? returnType)
-        {
-            Expression parsed;
-            ParameterExpression[] parameters = [.. allParams];
-            try
-            {
-                parsed = parser.Parse(expression, parameters, returnType);
-            }
-            catch (Exception e)
-            {
-                var pe = FindParseException(e);
-                var pos = pe?.Position ?? 0;
-                var (l, c) = doc.Positions.PositionInString(path, pos);
-                var msg = pe?.Message ?? e.Message;
-                var code = ParseFailureCause.Of(expression, pos, returnType is not null && ParsesUntyped(parser, expression, parameters), KnownNames(parameters));
-                bag.Error(code, $"{Field(path)}: {msg.TrimEnd('.')}", doc.DisplayPath, l, c, def.Id);
-                return null;
-            }
-            var guard = new ExpressionGuard(inputSet, t => t == set.ParamsType || t == set.LookupsType || t == typeof(NoValues));
-            guard.Visit(parsed);
-            if (guard.Violations.Count > 0)
-            {
-                var (l, c) = doc.Positions.Position(path);
-                foreach (var v in guard.Violations.Distinct(StringComparer.Ordinal))
-                {
-                    var code = v.StartsWith("expression is too complex", StringComparison.Ordinal) ? DiagnosticCodes.ExpressionTooComplex : DiagnosticCodes.DisallowedMember;
-                    bag.Error(code, $"{Field(path)}: {v}", doc.DisplayPath, l, c, def.Id);
-                }
-                return null;
-            }
-            collectInto.UnionWith(guard.Dependencies);
-            referenced.UnionWith(guard.ReferencedInputs);
-            return (parsed, parameters);
-        }
-
-        // 'when' sees the inputs only: it decides applicability before any let runs (an off VM has no guest facts to compute from).
-        collectInto = applicabilityDeps;
-        // Each expression is compiled once, exactly as checked, to the delegate evaluation calls.
-        var preconditionTests = new List<Func<object[], bool>>();
-        Func<object[], bool>? whenTest = null;
-        for (var i = 0; i < def.Preconditions.Count; i++)
-        {
-            if (Check($"{at}.preconditions[{i}].that", def.Preconditions[i].That, typeof(bool)) is { } parsed)
-            {
-                preconditionTests.Add(ExpressionCompiler.Compile<bool>(parsed.Body, parsed.Parameters));
-            }
-        }
-        if (def.When is not null && Check($"{at}.when", def.When, typeof(bool)) is { } parsedWhen)
-        {
-            whenTest = ExpressionCompiler.Compile<bool>(parsedWhen.Body, parsedWhen.Parameters);
-        }
-        collectInto = deps;
-
-        var lets = new List<CompiledLet>();
-        foreach (var (name, expression) in def.Let)
-        {
-            var path = $"{at}.let.{name}";
-            if (!ValueBinder.Identifier().IsMatch(name) || !names.Add(name))
-            {
-                var (l, c) = doc.Positions.Position(path);
-                bag.Error(DiagnosticCodes.ExpressionSyntax, $"let name '{name}' is not an identifier or hides another name", doc.DisplayPath, l, c, def.Id);
-                continue;
-            }
-            var parsed = Check(path, expression, null);
-            if (parsed is null)
-            {
-                continue;
-            }
-            var compiled = ExpressionCompiler.Compile<object>(parsed.Value.Body, parsed.Value.Parameters);
-            lets.Add(new CompiledLet(name, parsed.Value.Body.Type, compiled));
-            allParams.Add(Expression.Parameter(parsed.Value.Body.Type, name));
-        }
-
-        Func<object[], bool>? assertTest = null;
-        if (Check($"{at}.assert", def.Assert, typeof(bool)) is { } parsedAssert)
-        {
-            assertTest = ExpressionCompiler.Compile<bool>(parsedAssert.Body, parsedAssert.Parameters);
-        }
-        Func<object[], object>? expected = null, actual = null;
-        if (def.Expected is not null && Check($"{at}.expected", def.Expected, null) is { } parsedExpected)
-        {
-            expected = ExpressionCompiler.Compile<object>(parsedExpected.Body, parsedExpected.Parameters);
-        }
-        if (def.Actual is not null && Check($"{at}.actual", def.Actual, null) is { } parsedActual)
-        {
-            actual = ExpressionCompiler.Compile<object>(parsedActual.Body, parsedActual.Parameters);
-        }
-
-        var allowedPlaceholders = new HashSet<string>(BuiltInPlaceholders.Concat(def.Let.Keys), StringComparer.Ordinal);
-        var messages = new List<(string Field, string? Text)> { ("message", def.Message), ("passMessage", def.PassMessage), ("notApplicableMessage", def.NotApplicableMessage) };
-        messages.AddRange(def.Preconditions.Select((p, i) => ($"preconditions[{i}].otherwise", (string?)p.Otherwise)));
-        foreach (var (field, text) in messages)
-        {
-            foreach (Match m in Placeholder().Matches(text ?? ""))
-            {
-                var allowed = field == "notApplicableMessage" || field.StartsWith("preconditions", StringComparison.Ordinal) ? NotApplicablePlaceholders.Contains(m.Groups[1].Value) : allowedPlaceholders.Contains(m.Groups[1].Value);
-                if (!allowed)
-                {
-                    var (l, c) = doc.Positions.PositionInString($"{at}.{field}", m.Index);
-                    bag.Error(DiagnosticCodes.UnknownPlaceholder, $"{field}: unknown placeholder '{m.Value}' (use {{expected}}, {{actual}}, {{entity}}, {{host}}, {{title}} or a let name)", doc.DisplayPath, l, c, def.Id);
-                }
-            }
-        }
-
-        if (bag.Items.Count(x => x.Level == DiagnosticLevel.Error) > errorsBefore)
-        {
-            return null;
-        }
-
-        return new CompiledRule
-        {
-            Definition = def,
-            RuleSet = set,
-            Scope = scope,
-            Severity = severity,
-            Info = new RuleInfo
-            {
-                Id = def.Id,
-                Title = def.Title,
-                Family = RuleInfo.FamilyOf(def.Id),
-                Severity = severity,
-                Scope = scope,
-                RuleSet = set.Document.Id,
-                Rationale = def.Rationale,
-                Remediation = def.Remediation,
-                References = def.References,
-                Tags = def.Tags,
-            },
-            Inputs = inputs,
-            Lets = lets,
-            PreconditionTests = preconditionTests,
-            WhenTest = whenTest,
-            AssertTest = assertTest!,
-            Expected = expected,
-            Actual = actual,
-            Dependencies = deps,
-            ApplicabilityDependencies = applicabilityDeps,
-            ReferencedInputs = referenced,
-        };
-    }
-
-    private static string Field(string path)
-    {
-        var dot = path.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 ? path[(dot + 1)..] : path;
-    }
-
-    /// <summary>Whether the expression parses when no result type is required: then only its type was wrong.</summary>
-    private static bool ParsesUntyped(ExpressionCompiler parser, string expression, ParameterExpression[] parameters)
-    {
-        try
-        {
-            _ = parser.Parse(expression, parameters, null);
-            return true;
-        }
-        catch (Exception e) when (FindParseException(e) is not null || e is InvalidOperationException or ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static HashSet<string> KnownNames(ParameterExpression[] parameters)
-    {
-        var names = new HashSet<string>(parameters.Select(p => p.Name ?? ""), StringComparer.OrdinalIgnoreCase);
-        foreach (var t in CustomTypes)
-        {
-            names.Add(t.Name);
-        }
-        return names;
-    }
-
-    private static ParseException? FindParseException(Exception? e)
-    {
-        while (e is not null)
-        {
-            if (e is ParseException pe)
-            {
-                return pe;
-            }
-            e = e.InnerException;
-        }
-        return null;
     }
 
     /// <summary>A path relative to the process's current folder where it lies below it, else full; forward slashes.</summary>
