@@ -34,18 +34,26 @@ public sealed class EntityId : IEquatable<EntityId>
 
     private const string ClusterOfPrefix = "cluster-of:";
 
-    private EntityId(EntityKind kind, string name, string? member, string? vmId, bool standIn, string key)
+    // The member (a VM name, a target host) is kept as a range of the key, not as a string of its own: a verdict outlives
+    // the snapshot, and a second copy of a hostile 50 MB VM name would stay alive with it.
+    private readonly int _memberStart;
+    private readonly int _memberLength;
+
+    private EntityId(EntityKind kind, string name, int memberStart, int memberLength, string? vmId, bool standIn, string key)
     {
         Kind = kind;
         Name = name;
-        Member = member;
+        _memberStart = memberStart;
+        _memberLength = memberLength;
         VmId = vmId;
         IsStandIn = standIn;
         Key = key;
     }
 
+    private static EntityId Plain(EntityKind kind, string name, bool standIn, string key) => new(kind, name, -1, 0, null, standIn, key);
+
     /// <summary>The stand-in for the computer accounts when the directory could not be read: <c>(directory)</c>.</summary>
-    public static EntityId Directory { get; } = new(EntityKind.Directory, "(directory)", null, null, standIn: true, "(directory)");
+    public static EntityId Directory { get; } = Plain(EntityKind.Directory, "(directory)", standIn: true, "(directory)");
 
     /// <summary>What it is.</summary>
     public EntityKind Kind { get; }
@@ -54,7 +62,7 @@ public sealed class EntityId : IEquatable<EntityId>
     public string Name { get; }
 
     /// <summary>The VM name (VM) or the target host (pair); <see cref="Every"/> for a stand-in; null otherwise.</summary>
-    public string? Member { get; }
+    public string? Member => _memberStart < 0 ? null : Key.Substring(_memberStart, _memberLength);
 
     /// <summary>The VM's id when its host has two VMs of that name (it is then part of the key); null otherwise.</summary>
     public string? VmId { get; }
@@ -69,32 +77,32 @@ public sealed class EntityId : IEquatable<EntityId>
     public string? HostName => Kind is EntityKind.Host or EntityKind.Vm or EntityKind.HostPair || (Kind == EntityKind.Cluster && IsStandIn) ? Name : null;
 
     /// <summary>The VM part of a VM key (the name, with the id in brackets when it is part of the key); null for other kinds.</summary>
-    public string? VmLabel => Kind == EntityKind.Vm ? (VmId is null ? Member : $"{Member} [{VmId}]") : null;
+    public string? VmLabel => Kind == EntityKind.Vm && _memberStart >= 0 ? Key[_memberStart..] : null;
 
     /// <summary>A host.</summary>
-    public static EntityId Host(string name) => new(EntityKind.Host, name, null, null, standIn: false, name);
+    public static EntityId Host(string name) => Plain(EntityKind.Host, name, standIn: false, name);
 
     /// <summary>A VM; <paramref name="id"/> only when the host has another VM of the same name.</summary>
     public static EntityId Vm(string host, string vm, string? id = null) =>
-        new(EntityKind.Vm, host, vm, id, standIn: false, id is null ? $"{host}/{vm}" : $"{host}/{vm} [{id}]");
+        new(EntityKind.Vm, host, host.Length + 1, vm.Length, id, standIn: false, id is null ? $"{host}/{vm}" : $"{host}/{vm} [{id}]");
 
     /// <summary>Stand-in for the VMs of a host whose VM inventory could not be used.</summary>
-    public static EntityId AllVmsOf(string host) => new(EntityKind.Vm, host, Every, null, standIn: true, $"{host}/{Every}");
+    public static EntityId AllVmsOf(string host) => new(EntityKind.Vm, host, host.Length + 1, Every.Length, null, standIn: true, $"{host}/{Every}");
 
     /// <summary>A migration from <paramref name="source"/> to <paramref name="target"/>.</summary>
-    public static EntityId Pair(string source, string target) => new(EntityKind.HostPair, source, target, null, standIn: false, $"{source}->{target}");
+    public static EntityId Pair(string source, string target) => new(EntityKind.HostPair, source, source.Length + 2, target.Length, null, standIn: false, $"{source}->{target}");
 
     /// <summary>Stand-in for the migration partners of a host whose cluster membership could not be collected.</summary>
-    public static EntityId AllPairsFrom(string source) => new(EntityKind.HostPair, source, Every, null, standIn: true, $"{source}->{Every}");
+    public static EntityId AllPairsFrom(string source) => new(EntityKind.HostPair, source, source.Length + 2, Every.Length, null, standIn: true, $"{source}->{Every}");
 
     /// <summary>A computer account, by sAMAccountName (<c>ZULU$</c>).</summary>
-    public static EntityId Computer(string samAccountName) => new(EntityKind.Computer, samAccountName, null, null, standIn: false, samAccountName);
+    public static EntityId Computer(string samAccountName) => Plain(EntityKind.Computer, samAccountName, standIn: false, samAccountName);
 
     /// <summary>A failover cluster.</summary>
-    public static EntityId Cluster(string name) => new(EntityKind.Cluster, name, null, null, standIn: false, name);
+    public static EntityId Cluster(string name) => Plain(EntityKind.Cluster, name, standIn: false, name);
 
     /// <summary>Stand-in for the cluster of a host whose cluster membership could not be collected.</summary>
-    public static EntityId ClusterOf(string host) => new(EntityKind.Cluster, host, null, null, standIn: true, ClusterOfPrefix + host);
+    public static EntityId ClusterOf(string host) => Plain(EntityKind.Cluster, host, standIn: true, ClusterOfPrefix + host);
 
     /// <summary>
     /// Reads a key written by an earlier run (results.json) back into an identity; the verdict's scope says what a bare
@@ -109,29 +117,28 @@ public sealed class EntityId : IEquatable<EntityId>
                 var slash = key.IndexOf('/', StringComparison.Ordinal);
                 if (slash <= 0)
                 {
-                    return new(EntityKind.Vm, key, null, null, standIn: false, key);
+                    return Plain(EntityKind.Vm, key, standIn: false, key);
                 }
-                var host = key[..slash];
-                var vm = key[(slash + 1)..];
-                if (vm == Every)
+                var vmLength = key.Length - slash - 1;
+                if (vmLength == Every.Length && key.EndsWith(Every, StringComparison.Ordinal))
                 {
-                    return AllVmsOf(host);
+                    return new(EntityKind.Vm, key[..slash], slash + 1, vmLength, null, standIn: true, key);
                 }
                 // "VM [GUID]" is a duplicate-named VM with its id; a VM whose own name ends in brackets keeps them.
-                var open = vm.LastIndexOf(" [", StringComparison.Ordinal);
-                if (open > 0 && vm.EndsWith(']') && Guid.TryParse(vm.AsSpan(open + 2, vm.Length - open - 3), out _))
+                var open = key.LastIndexOf(" [", StringComparison.Ordinal);
+                if (open > slash + 1 && key.EndsWith(']') && Guid.TryParse(key.AsSpan(open + 2, key.Length - open - 3), out _))
                 {
-                    return new(EntityKind.Vm, host, vm[..open], vm[(open + 2)..^1], standIn: false, key);
+                    return new(EntityKind.Vm, key[..slash], slash + 1, open - slash - 1, key[(open + 2)..^1], standIn: false, key);
                 }
-                return new(EntityKind.Vm, host, vm, null, standIn: false, key);
+                return new(EntityKind.Vm, key[..slash], slash + 1, vmLength, null, standIn: false, key);
             case Scope.HostPair:
                 var arrow = key.IndexOf("->", StringComparison.Ordinal);
                 if (arrow <= 0)
                 {
-                    return new(EntityKind.HostPair, key, null, null, standIn: false, key);
+                    return Plain(EntityKind.HostPair, key, standIn: false, key);
                 }
-                var target = key[(arrow + 2)..];
-                return new(EntityKind.HostPair, key[..arrow], target, null, standIn: target == Every, key);
+                var targetLength = key.Length - arrow - 2;
+                return new(EntityKind.HostPair, key[..arrow], arrow + 2, targetLength, null, standIn: targetLength == Every.Length && key.EndsWith(Every, StringComparison.Ordinal), key);
             case Scope.Computer:
                 return key == Directory.Key ? Directory : Computer(key);
             case Scope.Cluster:
