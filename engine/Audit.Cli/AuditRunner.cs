@@ -8,7 +8,7 @@ namespace Audit.Cli;
 
 /// <summary>The audit behind run and evaluate, and the re-rendering behind report: options in, a request to
 /// <see cref="AuditPipeline"/> (or a results file read), <see cref="ReportWriter"/>, the console summary, an exit code.</summary>
-public sealed class AuditRunner(CliContext ctx)
+internal sealed class AuditRunner(CliContext ctx)
 {
     public int Run(RunSettings s)
     {

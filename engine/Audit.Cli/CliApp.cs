@@ -6,7 +6,7 @@ using Audit.Core.History;
 namespace Audit.Cli;
 
 /// <summary>The `audit` command tree. Each command is a thin layer over the libraries; everything is testable in-process.</summary>
-public static class CliApp
+internal static class CliApp
 {
     /// <summary>The exit-code section of the root help, from <see cref="ExitCodes.Table"/>.</summary>
     public static readonly string ExitCodeHelp = string.Join("\n",

@@ -4,7 +4,7 @@ using Audit.Pipeline;
 namespace Audit.Cli;
 
 /// <summary>What commands share: writers, environment, cancellation, diagnostics printing, paths as the user sees them.</summary>
-public sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)
+internal sealed class CliContext(TextWriter stdout, TextWriter stderr, CliEnvironment env, CancellationToken cancel)
 {
     public TextWriter Out { get; } = stdout;
     public TextWriter Err { get; } = stderr;

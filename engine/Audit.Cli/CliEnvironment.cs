@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Audit.Cli;
 
 /// <summary>What the CLI reads from its surroundings, injectable for in-process tests.</summary>
-public sealed record CliEnvironment
+internal sealed record CliEnvironment
 {
     public string CurrentDirectory { get; init; } = Directory.GetCurrentDirectory();
     /// <summary>Colour on the console: off when NO_COLOR is set or output is redirected.</summary>

@@ -5,7 +5,7 @@ using Audit.Reports;
 
 namespace Audit.Cli;
 
-public sealed record RunSettings
+internal sealed record RunSettings
 {
     public string? Snapshot { get; init; }
     public IReadOnlyList<string> Rules { get; init; } = [];

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Audit.Cli;
 
 /// <summary>What a nightly audit adds to run/evaluate: waivers, parameter files, rule selection, history and drift.</summary>
-public sealed record NightlySettings
+internal sealed record NightlySettings
 {
     public string? Waivers { get; init; }
     public int WaiverWarnDays { get; init; } = Audit.Rules.Waivers.WaiverApplier.DefaultWarnDays;

@@ -3,7 +3,7 @@ using Audit.Core;
 
 namespace Audit.Cli;
 
-public static class Program
+internal static class Program
 {
     /// <summary>How long work may take to stop after Ctrl+C or SIGTERM before the process exits regardless.</summary>
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);

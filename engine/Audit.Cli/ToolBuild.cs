@@ -9,7 +9,7 @@ namespace Audit.Cli;
 /// to the informational version as "+COMMIT" (from git by Source Link, or -p:SourceRevisionId=...). A build without git
 /// metadata (a source tarball, a copy without .git) has no commit: <see cref="Commit"/> is null, never a guess.
 /// </summary>
-public sealed record ToolBuild(string Version, string? Commit)
+internal sealed record ToolBuild(string Version, string? Commit)
 {
     /// <summary>This executable's build.</summary>
     public static ToolBuild Current { get; } = Parse(

@@ -1,7 +1,7 @@
 namespace Audit.Cli;
 
 /// <summary>The command line is wrong (exit 64): one sentence saying what and how to fix it.</summary>
-public sealed class UsageException : Exception
+internal sealed class UsageException : Exception
 {
     public UsageException()
     {

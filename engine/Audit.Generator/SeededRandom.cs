@@ -8,6 +8,7 @@ public sealed class SeededRandom(ulong seed)
 {
     private ulong _state = seed;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         var z = _state += 0x9E3779B97F4A7C15UL;
@@ -25,8 +26,10 @@ public sealed class SeededRandom(ulong seed)
     /// <summary>Uniform in [0, 1).</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>True with probability <paramref name="p"/>.</summary>
     public bool Chance(double p) => NextDouble() < p;
 
+    /// <summary>One of <paramref name="items"/>, each as likely as the others.</summary>
     public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
 
     /// <summary>One of <paramref name="items"/>, each with its weight.</summary>
@@ -65,6 +68,7 @@ public sealed class SeededRandom(ulong seed)
         return [.. Shuffled(list).Take(n)];
     }
 
+    /// <summary>A random GUID drawn from this generator, so it too is fixed by the seed.</summary>
     public Guid NextGuid()
     {
         Span<byte> b = stackalloc byte[16];

@@ -10,6 +10,7 @@ namespace Audit.Pipeline;
 /// messages and results.json use.</summary>
 public sealed record AuditRequest
 {
+    /// <summary>The snapshot file to evaluate.</summary>
     public required string SnapshotPath { get; init; }
     /// <summary>Rule set files or folders.</summary>
     public required IReadOnlyList<string> RulePaths { get; init; }
@@ -17,8 +18,11 @@ public sealed record AuditRequest
     public IReadOnlyDictionary<string, string> ParameterOverrides { get; init; } = new Dictionary<string, string>();
     /// <summary>--params: JSON file of parameter values.</summary>
     public string? ParametersFile { get; init; }
+    /// <summary>--waivers: the waivers file, if any.</summary>
     public string? WaiversFile { get; init; }
+    /// <summary>Waivers expiring within this many days are warned about.</summary>
     public int WaiverWarnDays { get; init; } = WaiverApplier.DefaultWarnDays;
+    /// <summary>Which rules to evaluate: include and exclude terms, a minimum severity.</summary>
     public SelectionOptions Selection { get; init; } = new();
     /// <summary>--baseline: an earlier results.json to compare with.</summary>
     public string? BaselineFile { get; init; }
@@ -26,15 +30,21 @@ public sealed record AuditRequest
     public string? HistoryFolder { get; init; }
     /// <summary>The history folder as the user wrote it (for messages).</summary>
     public string? HistoryFolderDisplay { get; init; }
+    /// <summary>How many runs the history folder keeps; older ones are pruned.</summary>
     public int HistoryKeep { get; init; } = 30;
+    /// <summary>How long to wait for another run holding the history folder before giving up.</summary>
     public TimeSpan HistoryWait { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The lowest severity whose failures make the run's exit code non-zero.</summary>
     public Severity FailOn { get; init; } = Severity.High;
     /// <summary>--fail-on-new: the exit code depends only on what is new since the baseline.</summary>
     public bool GateOnNewFailures { get; init; }
     /// <summary>Time bound of one check.</summary>
     public TimeSpan CheckTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Size limits for the input files (snapshot, rule sets, waivers, parameters).</summary>
     public LoadOptions Load { get; init; } = LoadOptions.Default;
+    /// <summary>The audit tool's version, written to results.json.</summary>
     public string ToolVersion { get; init; } = "";
+    /// <summary>The commit the tool was built from, when known; written to results.json.</summary>
     public string? ToolCommit { get; init; }
     /// <summary>The run's clock (SOURCE_DATE_EPOCH and tests pin it); its UTC date is "today" for waiver expiry.</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
@@ -59,14 +69,17 @@ public interface IAuditObserver
 /// folder held by another run for longer than the wait.</summary>
 public sealed class AuditRequestException : Exception
 {
+    /// <summary>A request exception without a message.</summary>
     public AuditRequestException()
     {
     }
 
+    /// <summary>A request exception saying what cannot be done.</summary>
     public AuditRequestException(string message) : base(message)
     {
     }
 
+    /// <summary>A request exception saying what cannot be done, caused by <paramref name="inner"/>.</summary>
     public AuditRequestException(string message, Exception inner) : base(message, inner)
     {
     }

@@ -33,6 +33,7 @@ public sealed class AuditRun : IDisposable
         return new HistoryKept(stored.Name, pruned.Count, _keep);
     }
 
+    /// <summary>Releases the history folder if this run still holds it.</summary>
     public void Dispose()
     {
         _history?.Dispose();

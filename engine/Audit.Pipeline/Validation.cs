@@ -9,12 +9,17 @@ namespace Audit.Pipeline;
 /// <summary>What <c>audit validate</c> checks: rule sets with parameters, a waivers file, snapshots; nothing is evaluated.</summary>
 public sealed record ValidationRequest
 {
+    /// <summary>Rule set files or folders.</summary>
     public required IReadOnlyList<string> RulePaths { get; init; }
+    /// <summary>--param values: name or ruleSetId.name -> text.</summary>
     public IReadOnlyDictionary<string, string> ParameterOverrides { get; init; } = new Dictionary<string, string>();
+    /// <summary>--params: JSON file of parameter values.</summary>
     public string? ParametersFile { get; init; }
+    /// <summary>The waivers file to check against the rule sets, if any.</summary>
     public string? WaiversFile { get; init; }
     /// <summary>Snapshot files: full path and the spelling shown in diagnostics.</summary>
     public IReadOnlyList<(string Path, string Display)> Snapshots { get; init; } = [];
+    /// <summary>A full path as messages show it (relative to the current folder where possible).</summary>
     public Func<string, string> Display { get; init; } = p => p;
 }
 

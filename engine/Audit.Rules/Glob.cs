@@ -1,7 +1,7 @@
 namespace Audit.Rules;
 
 /// <summary>Case-insensitive wildcard matching: <c>*</c> matches any run of characters (also none); nothing else is special.</summary>
-public static class Glob
+internal static class Glob
 {
     public static bool IsMatch(string pattern, string text)
     {

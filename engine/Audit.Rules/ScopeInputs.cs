@@ -12,7 +12,7 @@ namespace Audit.Rules;
 public sealed record InputDeclaration(string Name, Type Type, bool Required, bool FromDirectory, string Description);
 
 /// <summary>The inputs of each scope. Documented in README (rule expressions).</summary>
-public static class ScopeInputs
+internal static class ScopeInputs
 {
     public const string Params = "params";
     public const string Lookups = "lookups";

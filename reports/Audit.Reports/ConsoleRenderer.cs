@@ -23,6 +23,7 @@ public static class ConsoleRenderer
 {
     private const string Reset = "\u001b[0m";
 
+    /// <summary>Writes the console summary of <paramref name="results"/> to <paramref name="output"/>.</summary>
     public static void Render(ResultsDocument results, TextWriter output, ConsoleOptions options)
     {
         var s = results.Summary;

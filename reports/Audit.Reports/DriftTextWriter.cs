@@ -10,7 +10,7 @@ namespace Audit.Reports;
 /// <em>fixed</em> (checked now, and passing or not applicable) or <em>no longer checked</em>: its entity is gone (a VM
 /// deleted, a host left the estate) or its rule was not evaluated this time. Only the first is progress.
 /// </summary>
-public static class DriftWords
+internal static class DriftWords
 {
     public const string NewFailures = "new failures";
     public const string WaiversExpired = "failing again (waiver expired)";
@@ -55,6 +55,7 @@ public static class DriftTextWriter
     /// <summary>Lists of names are wrapped to this width.</summary>
     public const int Width = 100;
 
+    /// <summary>Writes the drift <paramref name="d"/> to <paramref name="w"/>; <paramref name="brief"/> stops after the new failures and expired waivers.</summary>
     public static void Write(TextWriter w, DriftReport d, bool brief)
     {
         var c = d.Counts;

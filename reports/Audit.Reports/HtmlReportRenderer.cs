@@ -20,10 +20,12 @@ namespace Audit.Reports;
 /// </summary>
 public static class HtmlReportRenderer
 {
+    /// <summary>The embedded template's file name (templates/report.html.sbn).</summary>
     public const string TemplateName = "report.html.sbn";
 
     private static readonly Lazy<Template> Default = new(() => Parse(Resource("templates/" + TemplateName), TemplateName));
 
+    /// <summary>The HTML report of <paramref name="results"/> as one string (tests, small estates).</summary>
     public static string Render(ResultsDocument results, string? templatePath = null)
     {
         using var sw = new StringWriter();
@@ -43,6 +45,7 @@ public static class HtmlReportRenderer
     /// <summary>Largest --template file.</summary>
     public const long MaxTemplateBytes = 4 << 20;
 
+    /// <summary>Writes the HTML report of <paramref name="results"/> to <paramref name="output"/>, with the embedded template or the --template at <paramref name="templatePath"/>.</summary>
     public static void Render(ResultsDocument results, TextWriter output, string? templatePath = null, CancellationToken cancel = default)
     {
         var template = templatePath is null ? Default.Value : Parse(ReadTemplate(templatePath, templatePath), templatePath);
@@ -148,7 +151,7 @@ public static class HtmlReportRenderer
 }
 
 /// <summary>Markup produced by the renderer itself (inline CSS, script, escaped JSON): written as is.</summary>
-public sealed record RawHtml(string Value)
+internal sealed record RawHtml(string Value)
 {
     public override string ToString() => Value;
 }
@@ -157,7 +160,7 @@ public sealed record RawHtml(string Value)
 /// Markup the renderer produces at the point of output (the findings data block, tens of MiB for a large estate): written
 /// straight to the output's stream when it is a UTF-8 <see cref="StreamWriter"/>, never held as one string there.
 /// </summary>
-public sealed class StreamedHtml(Action<Stream> write)
+internal sealed class StreamedHtml(Action<Stream> write)
 {
     public void WriteTo(TextWriter output)
     {
@@ -179,7 +182,7 @@ public sealed class StreamedHtml(Action<Stream> write)
 }
 
 /// <summary>Scriban has no automatic escaping: this context HTML-encodes every value an expression writes.</summary>
-public sealed class EscapingTemplateContext : TemplateContext
+internal sealed class EscapingTemplateContext : TemplateContext
 {
     public override TemplateContext Write(SourceSpan span, object? textAsObject)
     {

@@ -11,7 +11,7 @@ namespace Audit.Reports;
 /// classname "audit.GROUP.FAMILY" (Jenkins splits package and class at the last dot); failure for fail, error for
 /// error, skipped with the reason for notApplicable and waived. Deterministic for the same results.json.
 /// </summary>
-public static class JUnitRenderer
+internal static class JUnitRenderer
 {
     public static string Render(ResultsDocument results)
     {

@@ -9,7 +9,7 @@ namespace Audit.Reports;
 /// id, version and sha256 prefix, so a single page of an evidence pack still says what it is evidence of. Written as a
 /// CSS string in which every character outside a small safe set is a CSS escape, so no rule-set id can end it.
 /// </summary>
-public static class PrintHeader
+internal static class PrintHeader
 {
     /// <summary>Hex digits of each rule set's sha256 shown on every page (the full hashes are in the provenance).</summary>
     public const int RuleSetHashDigits = 16;

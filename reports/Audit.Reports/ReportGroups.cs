@@ -6,7 +6,7 @@ namespace Audit.Reports;
 /// How verdicts are grouped for every renderer: by host (pairs under their source host), one group for directory
 /// (computer-scope) checks, one per cluster for cluster-scope checks. Shared by the HTML matrix and JUnit test suites.
 /// </summary>
-public static class ReportGroups
+internal static class ReportGroups
 {
     /// <summary>The group of computer-scope checks: named as the directory entity is.</summary>
     public static readonly string DirectoryGroup = EntityId.Directory.Key;
@@ -26,14 +26,14 @@ public static class ReportGroups
     });
 }
 
-public enum GroupKind
+internal enum GroupKind
 {
     Host,
     Cluster,
     Directory,
 }
 
-public readonly record struct GroupKey(GroupKind Kind, string Name)
+internal readonly record struct GroupKey(GroupKind Kind, string Name)
 {
     public string Label => Kind switch
     {

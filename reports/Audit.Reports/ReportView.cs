@@ -9,7 +9,7 @@ namespace Audit.Reports;
 /// What the HTML template shows, computed once from results.json. Every fact-derived string passes through
 /// <see cref="TextSanitizer"/> here; the template context then HTML-escapes every value it writes.
 /// </summary>
-public sealed class ReportView
+internal sealed class ReportView
 {
     public static readonly Outcome[] OutcomeOrder = [Outcome.Fail, Outcome.Error, Outcome.Waived, Outcome.Pass, Outcome.NotApplicable];
 
@@ -229,9 +229,9 @@ public sealed class ReportView
     }
 }
 
-public sealed record DriftItemView(string RuleId, string Entity, string Severity, string Message, string Note);
+internal sealed record DriftItemView(string RuleId, string Entity, string Severity, string Message, string Note);
 
-public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyValuePair<string, int>> Counts, IReadOnlyList<DriftItemView> NewFailures,
+internal sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyValuePair<string, int>> Counts, IReadOnlyList<DriftItemView> NewFailures,
     IReadOnlyList<DriftItemView> WaiversExpired, IReadOnlyList<DriftItemView> Fixed, IReadOnlyList<DriftItemView> Gone, IReadOnlyList<string> Changes)
 {
     public static DriftView From(DriftReport d)
@@ -268,7 +268,7 @@ public sealed record DriftView(string Since, string Baseline, IReadOnlyList<KeyV
 /// ago"); <c>Reason</c> is why it is listed ("matches no failing check"), kept apart from the owner's justification.</summary>
 public sealed record WaiverStatusView(string Rule, string Entity, string Owner, string Ticket, string Expires, int DaysLeft, string When, int Matched, string Justification, string Reason);
 
-public sealed record WaiversView(string File, string Today, int WarnDays, int Waived, IReadOnlyList<WaiverStatusView> Expired, IReadOnlyList<WaiverStatusView> ExpiringSoon, IReadOnlyList<WaiverStatusView> Unmatched)
+internal sealed record WaiversView(string File, string Today, int WarnDays, int Waived, IReadOnlyList<WaiverStatusView> Expired, IReadOnlyList<WaiverStatusView> ExpiringSoon, IReadOnlyList<WaiverStatusView> Unmatched)
 {
     public static WaiversView From(WaiverReport w, WaiversFileRef? file)
     {
@@ -280,16 +280,16 @@ public sealed record WaiversView(string File, string Today, int WarnDays, int Wa
     }
 }
 
-public sealed record CountView(string Outcome, string Word, int Count);
+internal sealed record CountView(string Outcome, string Word, int Count);
 
-public sealed record SeverityRowView(string Severity, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total);
+internal sealed record SeverityRowView(string Severity, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total);
 
 /// <summary>Where the results come from. <c>RunTime</c>: when the run started and how long it took, in words.</summary>
-public sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt, string RunTime);
+internal sealed record ProvenanceView(string SnapshotPath, string CollectedAt, string SnapshotSha256, int Hosts, bool Complete, IReadOnlyList<RuleSetView> RuleSets, string ToolVersion, string StartedAt, string FinishedAt, string RunTime);
 
-public sealed record RuleSetView(string Id, string Version, string Title, string Path, string Sha256);
+internal sealed record RuleSetView(string Id, string Version, string Title, string Path, string Sha256);
 
-public sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells)
+internal sealed record GroupView(int Index, string Label, string Kind, int Fail, int Error, int Waived, int Pass, int NotApplicable, int Total, IReadOnlyList<CellView> Cells)
 {
     /// <summary>The cluster of a host (its own name for a cluster row); empty when none is known.</summary>
     public string Cluster { get; init; } = "";
@@ -327,7 +327,7 @@ public sealed record TopClusterView(string Name, int Nodes, int Fail, int Error,
 /// <summary>
 /// The answers an auditor wants in five seconds: how compliant (a score with its definition), what fails most, where.
 /// </summary>
-public sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<TopRuleView> Rules, int RulesFailing, IReadOnlyList<GroupView> WorstHosts, int HostsFailing, int HostsTotal, IReadOnlyList<TopClusterView> WorstClusters)
+internal sealed record TopView(string Score, string ScoreDetail, IReadOnlyList<TopRuleView> Rules, int RulesFailing, IReadOnlyList<GroupView> WorstHosts, int HostsFailing, int HostsTotal, IReadOnlyList<TopClusterView> WorstClusters)
 {
     public const string ScoreDefinition = "checks that pass, as a share of all applicable checks: pass / (pass + fail + error + waived). Not-applicable checks are left out; a waived check counts as not passing (an accepted exception is not compliance), an error too (the check could not be made).";
     /// <summary>Rules listed; hosts and clusters list <see cref="ShownPlaces"/> each (they share a column).</summary>

@@ -9,6 +9,7 @@ namespace Audit.Reports;
 [Flags]
 public enum OutputFormats
 {
+    /// <summary>No output.</summary>
     None = 0,
     /// <summary>report.html, the auditor's report.</summary>
     Html = 1,
@@ -48,8 +49,11 @@ public static class OutputFormatNames
 /// <summary>Writes the chosen file outputs of a finished results document, all or none (temp files renamed together).</summary>
 public static class ReportWriter
 {
+    /// <summary>The results.json file name.</summary>
     public const string ResultsFile = "results.json";
+    /// <summary>The HTML report's file name.</summary>
     public const string HtmlFile = "report.html";
+    /// <summary>The JUnit XML file name.</summary>
     public const string JUnitFile = "junit.xml";
 
     /// <summary>Renders the file outputs in <paramref name="formats"/> into <paramref name="outDir"/>.</summary>

@@ -21,6 +21,7 @@ public static class TextSanitizer
     /// </summary>
     public const int MaxDisplayLength = 16 * 1024;
 
+    /// <summary><paramref name="text"/> safe to show: suspect characters as \uXXXX, cut at <see cref="MaxDisplayLength"/>; empty for null.</summary>
     public static string Display(string? text, bool keepNewlines = true)
     {
         if (string.IsNullOrEmpty(text))

@@ -11,7 +11,7 @@ namespace Audit.Reports;
 /// and marker shape as well as colour, and each is labelled by its severity at its end, so the chart reads in black
 /// and white; a table beside it gives every number. Fewer than <see cref="MinRuns"/> runs: no chart, a sentence.
 /// </summary>
-public sealed record TrendView(int RunCount, string First, string Last, int Omitted, IReadOnlyList<string> Unreadable,
+internal sealed record TrendView(int RunCount, string First, string Last, int Omitted, IReadOnlyList<string> Unreadable,
     IReadOnlyList<TrendChartView> Charts, IReadOnlyList<TrendRowView> Rows)
 {
     /// <summary>Runs needed for a chart: this one and at least one kept before it.</summary>
@@ -166,7 +166,7 @@ public sealed record TrendView(int RunCount, string First, string Last, int Omit
 }
 
 /// <summary>One chart: axes (as coordinates), y ticks, x labels and a line per severity with any count in the window.</summary>
-public sealed record TrendChartView(string Id, string Kind, string Title, string Desc, string X0, string X1, string Y0, string Y1, string LabelX,
+internal sealed record TrendChartView(string Id, string Kind, string Title, string Desc, string X0, string X1, string Y0, string Y1, string LabelX,
     IReadOnlyList<TrendTickView> Ticks, IReadOnlyList<TrendXView> Xs, IReadOnlyList<TrendSeriesView> Series, string None)
 {
     public string TickX { get; init; } = "";
@@ -176,18 +176,18 @@ public sealed record TrendChartView(string Id, string Kind, string Title, string
     public string NoneY { get; init; } = "";
 }
 
-public sealed record TrendTickView(string Y, string TextY, string Label);
+internal sealed record TrendTickView(string Y, string TextY, string Label);
 
 /// <summary>A run's position on the x axis; <c>Labelled</c>: its date is written under it.</summary>
 public sealed record TrendXView(int Run, string X, string Label, bool Labelled, string Title);
 
-public sealed record TrendSeriesView(string Severity, string Kind, string Dash, string Shape, string Polyline, IReadOnlyList<TrendPointView> Points, int Last)
+internal sealed record TrendSeriesView(string Severity, string Kind, string Dash, string Shape, string Polyline, IReadOnlyList<TrendPointView> Points, int Last)
 {
     internal double LabelY { get; set; }
     public string EndY => Math.Round(LabelY + 4, 1).ToString("0.#", CultureInfo.InvariantCulture);
 }
 
-public sealed record TrendPointView(int Run, int Value, string X, string Y, string Marker, string Title);
+internal sealed record TrendPointView(int Run, int Value, string X, string Y, string Marker, string Title);
 
 /// <summary>A run in the trend's table: every number of the chart, for reading and for print.</summary>
 public sealed record TrendRowView(int Number, string CollectedAt, string FinishedAt, int Checks, int Fail, string FailText, int Error, string ErrorText, bool Current);

@@ -6,7 +6,7 @@ using Audit.Core.Loading;
 namespace Audit.Rules.Testing;
 
 /// <summary>A rule cases file (schema/rulecases.v1.schema.json): scenarios over a base snapshot, each with the outcome expected for one entity.</summary>
-public sealed record RuleCasesDocument
+internal sealed record RuleCasesDocument
 {
     [JsonPropertyName("$schema")]
     public string? Schema { get; init; }

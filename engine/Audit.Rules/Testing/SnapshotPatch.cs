@@ -81,7 +81,7 @@ public static class SnapshotPatch
 }
 
 /// <summary>A snapshot edit whose path names nothing in the document.</summary>
-public sealed class SnapshotPatchException(string path, string problem) : Exception($"{path}: {problem}")
+internal sealed class SnapshotPatchException(string path, string problem) : Exception($"{path}: {problem}")
 {
     public string Path { get; } = path;
 }

@@ -3,7 +3,7 @@ using Audit.Core.Results;
 namespace Audit.Rules.Waivers;
 
 /// <summary>A waivers file (schema/waivers.v1.schema.json).</summary>
-public sealed record WaiversDocument
+internal sealed record WaiversDocument
 {
     [System.Text.Json.Serialization.JsonPropertyName("$schema")]
     public string? Schema { get; init; }
