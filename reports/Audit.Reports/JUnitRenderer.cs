@@ -62,7 +62,7 @@ internal static class JUnitRenderer
             foreach (var v in verdicts)
             {
                 var family = rules.TryGetValue(v.RuleId, out var rule) ? rule.Family : RuleInfo.FamilyOf(v.RuleId);
-                var caseName = Token(v.RuleId + " " + v.Entity.Key);
+                var caseName = Token(v.RuleId + " ", v.Entity.Key);
                 // Consumers drop or merge duplicate names; two VMs may share a name on one host.
                 if (!seen.TryAdd(caseName, 1))
                 {
@@ -203,9 +203,13 @@ internal static class JUnitRenderer
     public static string Clean(string? text) => TextSanitizer.Display(text);
 
     /// <summary>xs:token values (names): one line, no leading/trailing or repeated spaces, never empty.</summary>
-    public static string Token(string? text)
+    public static string Token(string? text) => TokenOf(TextSanitizer.Name(text));
+
+    /// <summary><see cref="Token(string?)"/> of <paramref name="prefix"/> + <paramref name="text"/>, without copying a long text whole first.</summary>
+    public static string Token(string prefix, string text) => TokenOf(TextSanitizer.Name(prefix, text));
+
+    private static string TokenOf(string name)
     {
-        var name = TextSanitizer.Name(text);
         if (name.Length > 0 && name[0] != ' ' && name[^1] != ' ' && !name.Contains("  ", StringComparison.Ordinal))
         {
             return name;

@@ -28,11 +28,33 @@ public static class TextSanitizer
         {
             return text ?? "";
         }
-        if (text.Length > MaxDisplayLength)
+        return Escape(text.Length > MaxDisplayLength ? Cut(text.AsSpan(0, MaxDisplayLength), text.Length) : text, keepNewlines);
+    }
+
+    /// <summary>
+    /// <see cref="Name(string?)"/> of <paramref name="prefix"/> + <paramref name="text"/>, without building that
+    /// concatenation when it would be cut anyway (a hostile 50 MB entity name would otherwise be copied once per verdict).
+    /// </summary>
+    public static string Name(string prefix, string? text)
+    {
+        text ??= "";
+        var total = prefix.Length + text.Length;
+        if (total <= MaxDisplayLength || prefix.Length >= MaxDisplayLength)
         {
-            var cut = char.IsHighSurrogate(text[MaxDisplayLength - 1]) ? MaxDisplayLength - 1 : MaxDisplayLength;
-            text = string.Concat(text.AsSpan(0, cut), $"\u2026 [{text.Length - cut:N0} more characters; the whole value is in results.json]");
+            return Name(prefix + text);
         }
+        return Escape(Cut(string.Concat(prefix.AsSpan(), text.AsSpan(0, MaxDisplayLength - prefix.Length)), total), keepNewlines: false);
+    }
+
+    /// <summary>The first <see cref="MaxDisplayLength"/> characters of a longer text (never half a surrogate pair) and how many were left out.</summary>
+    private static string Cut(ReadOnlySpan<char> head, int totalLength)
+    {
+        var cut = char.IsHighSurrogate(head[MaxDisplayLength - 1]) ? MaxDisplayLength - 1 : MaxDisplayLength;
+        return string.Concat(head[..cut], $"\u2026 [{totalLength - cut:N0} more characters; the whole value is in results.json]");
+    }
+
+    private static string Escape(string text, bool keepNewlines)
+    {
         // Nearly every string is clean: one vectorised scan decides, and the text is returned as is.
         var first = text.AsSpan().IndexOfAny(keepNewlines ? SuspectsKeepingNewlines : Suspects);
         if (first < 0)
