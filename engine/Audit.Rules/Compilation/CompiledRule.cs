@@ -38,7 +38,7 @@ public sealed class CompiledRule
     /// <summary>Scope inputs then common inputs, in the order values are passed.</summary>
     internal IReadOnlyList<InputDeclaration> Inputs { get; init; } = [];
     internal IReadOnlyList<CompiledLet> Lets { get; init; } = [];
-    /// <summary>The rule's expressions, parsed as RulesEngine's <c>RuleExpressionParser</c> parses, checked by <see cref="ExpressionGuard"/>
+    /// <summary>The rule's expressions, parsed by RulesEngine's <c>RuleExpressionParser</c>, checked by <see cref="ExpressionGuard"/>
     /// and compiled once (<see cref="ExpressionCompiler"/>) into delegates over the input (and let) values: preconditions in order
     /// (each with its <see cref="RuleDefinition.Preconditions"/> otherwise message), when, assert, expected and actual.</summary>
     internal IReadOnlyList<Func<object[], bool>> PreconditionTests { get; init; } = [];

@@ -26,7 +26,7 @@ public sealed record RuleLoadResult(RuleCatalog? Catalog, IReadOnlyList<Diagnost
 
 /// <summary>
 /// Loads rule set files (or folders of them), validates them against schema/ruleset.v1.schema.json, checks every
-/// expression (syntax, unknown facts, allow-list, types) with positions, and compiles each once: parsed as RulesEngine's RuleExpressionParser parses (ExpressionCompiler), checked by ExpressionGuard, compiled by ExpressionCompiler.
+/// expression (syntax, unknown facts, allow-list, types) with positions, and compiles each once: parsed by RulesEngine's RuleExpressionParser, checked by ExpressionGuard, compiled by ExpressionCompiler.
 /// Collects every diagnostic rather than stopping at the first.
 /// </summary>
 public static partial class RuleSetLoader
