@@ -37,6 +37,36 @@ public class EvaluationBudgetTests
         Assert.Contains(expected, v.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Nested_enumeration_of_lists_is_bounded_as_enumeration_of_lazy_sequences_is()
+    {
+        // A list (or array) is charged whole when an operator is applied to it, without a counting wrapper: 100^4 elements
+        // visited by nested operators over a 100-element list must still stop at the budget (every operator here is applied
+        // to the list itself, so nothing is counted element by element).
+        var v = Check("big.Any(a => big.Any(b => big.Any(c => big.Count(d => d == 'B') > 0)))",
+            new Dictionary<string, string> { ["big"] = "host.Name.Replace(\"A\", \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\").ToList()" });
+        Assert.True(v.Outcome == Outcome.Error, $"{v.Outcome} {v.Message}");
+        Assert.Contains("exceeds the evaluation budget", v.Message, StringComparison.Ordinal);
+        Assert.Contains("elements", v.Message, StringComparison.Ordinal);
+        // Within the budget, a list's operators give what they always gave.
+        Assert.Equal(Outcome.Pass, Check("big.Where(c => c == 'A').Count() == 100 && big.Any() && big.First() == 'A' && big.Select(c => 1).Sum() == 100",
+            new Dictionary<string, string> { ["big"] = "host.Name.Replace(\"A\", \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\").ToList()" }).Outcome);
+    }
+
+    [Theory]
+    [InlineData("\"a\" + 1 + 2 == \"a12\"")]
+    [InlineData("1 + 2 + \"a\" == \"3a\"")]
+    [InlineData("\"<\" + host.Name + \"-\" + host.Os.ProductType + \">\" == \"<A-3>\"")]
+    [InlineData("host.Name + host.Fqdn + host.Name == \"Aa.lab.testA\"")]
+    [InlineData("(host.Name + \"x\") + (\"y\" + host.Name) == \"AxyA\"")]
+    [InlineData("host.Cluster + \"|\" + host.Cluster + \"|\" == \"||\"")]
+    [InlineData("(host.Name + \"-\" + host.Name).Length == 3")]
+    public void A_chain_of_concatenations_means_what_it_meant_one_plus_at_a_time(string assert)
+    {
+        var v = Check(assert);
+        Assert.True(v.Outcome == Outcome.Pass, $"{assert}: {v.Outcome} {v.Message}");
+    }
+
     [Theory]
     [InlineData("host.Os.ProductType * 2147483647 * 2147483647 > 0")]
     [InlineData("host.Os.ProductType + 2147483647 > 0")]

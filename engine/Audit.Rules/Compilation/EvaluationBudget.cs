@@ -88,9 +88,24 @@ public static class EvaluationBudget
     /// <summary>Concatenation of any values (as <c>string.Concat(object, ...)</c> does), sized first.</summary>
     public static string ConcatObjects(object?[] values)
     {
-        var parts = values.Select(v => v?.ToString() ?? "").ToArray();
-        Charge(parts.Sum(p => (long)p.Length));
-        return string.Concat(parts);
+        var parts = new string[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            parts[i] = values[i]?.ToString() ?? "";
+        }
+        return ConcatStrings(parts);
+    }
+
+    /// <summary>Concatenation of strings (a chain <c>a + b + c ...</c> at once, without the strings in between), sized first.</summary>
+    public static string ConcatStrings(string?[] values)
+    {
+        long length = 0;
+        foreach (var v in values)
+        {
+            length += v?.Length ?? 0;
+        }
+        Charge(length);
+        return string.Concat(values);
     }
 
     /// <summary><c>string.Join</c> of strings, sized first.</summary>
@@ -101,11 +116,30 @@ public static class EvaluationBudget
         return string.Join(separator, parts);
     }
 
-    /// <summary>The elements of <paramref name="source"/>, counted against the check's budget as they are pulled.</summary>
+    /// <summary>
+    /// The elements of <paramref name="source"/>, counted against the check's budget: a list or an array (a fact list, a
+    /// materialised result) is charged its whole length at once and passed on as it is, so LINQ keeps its fast paths for
+    /// it and nothing is allocated; anything else is counted element by element as it is pulled. Charging a list whole
+    /// counts more than an operator that stops early (<c>Any</c>, <c>First</c>) pulls: the bound stays an upper bound.
+    /// </summary>
     public static IEnumerable<T> Elements<T>(IEnumerable<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (source is T[] or List<T>)
+        {
+            Count(((IReadOnlyCollection<T>)source).Count);
+            return source;
+        }
         return Iterate(source);
+
+        static void Count(int n)
+        {
+            t_elements += n;
+            if (t_elements > MaxElementsPerCheck)
+            {
+                throw new EvaluationBudgetException($"it enumerates more than {MaxElementsPerCheck:N0} elements");
+            }
+        }
 
         static IEnumerable<T> Iterate(IEnumerable<T> source)
         {
@@ -125,6 +159,7 @@ public static class EvaluationBudget
     private static readonly MethodInfo ReplaceChar = typeof(EvaluationBudget).GetMethod(nameof(Replace), [typeof(string), typeof(char), typeof(char)])!;
     private static readonly MethodInfo ConcatTwo = typeof(EvaluationBudget).GetMethod(nameof(Concat))!;
     private static readonly MethodInfo ConcatMany = typeof(EvaluationBudget).GetMethod(nameof(ConcatObjects))!;
+    private static readonly MethodInfo ConcatManyStrings = typeof(EvaluationBudget).GetMethod(nameof(ConcatStrings))!;
     private static readonly MethodInfo JoinStrings = typeof(EvaluationBudget).GetMethod(nameof(Join))!;
 
     private static bool IsInteger(Type t)
@@ -140,14 +175,19 @@ public static class EvaluationBudget
     {
         protected override Expression VisitBinary(BinaryExpression node)
         {
+            if (IsConcat(node))
+            {
+                // a + b + c + ... (left to right, as parsed) is built once, not as one string per '+'.
+                var parts = new List<Expression>();
+                Flatten(node, parts);
+                if (parts.All(p => p.Type == typeof(string)))
+                {
+                    return parts.Count == 2 ? Expression.Call(ConcatTwo, parts[0], parts[1]) : Expression.Call(ConcatManyStrings, Expression.NewArrayInit(typeof(string), parts));
+                }
+                return Expression.Call(ConcatMany, Expression.NewArrayInit(typeof(object), parts.Select(p => p.Type == typeof(object) ? p : Expression.Convert(p, typeof(object)))));
+            }
             var left = Visit(node.Left)!;
             var right = Visit(node.Right)!;
-            if (node.Method is { } m && m.DeclaringType == typeof(string) && m.Name == nameof(string.Concat) && node.NodeType == ExpressionType.Add)
-            {
-                return left.Type == typeof(string) && right.Type == typeof(string)
-                    ? Expression.Call(ConcatTwo, left, right)
-                    : Expression.Call(ConcatMany, Expression.NewArrayInit(typeof(object), Expression.Convert(left, typeof(object)), Expression.Convert(right, typeof(object))));
-            }
             if (node.Method is null && IsInteger(node.Type))
             {
                 switch (node.NodeType)
@@ -215,6 +255,21 @@ public static class EvaluationBudget
                 args[0] = Expression.Call(ElementsMethod.MakeGenericMethod(element), Expression.Convert(args[0], typeof(IEnumerable<>).MakeGenericType(element)));
             }
             return node.Update(target, args);
+        }
+
+        private static bool IsConcat(Expression e) =>
+            e is BinaryExpression { NodeType: ExpressionType.Add, Method: { } m } && m.DeclaringType == typeof(string) && m.Name == nameof(string.Concat);
+
+        private void Flatten(Expression e, List<Expression> parts)
+        {
+            if (IsConcat(e))
+            {
+                var b = (BinaryExpression)e;
+                Flatten(b.Left, parts);
+                Flatten(b.Right, parts);
+                return;
+            }
+            parts.Add(Visit(e)!);
         }
 
         private static Type? EnumerableElement(Type t) =>

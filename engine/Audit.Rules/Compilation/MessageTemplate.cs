@@ -67,7 +67,9 @@ internal sealed class MessageTemplate
         {
             return _parts[0].Text;
         }
-        var sb = new StringBuilder();
+        // One builder per thread, reused: only the message itself is allocated.
+        var sb = t_builder ??= new StringBuilder(256);
+        sb.Clear();
         foreach (var (part, text, let) in _parts)
         {
             // A value placed in a sentence is cut at MaxPlaceholderLength: a 50 MB VM name must not make every message
@@ -83,8 +85,16 @@ internal sealed class MessageTemplate
                 _ => Evaluator.Format(values[rule.Inputs.Count + let]),
             }, MaxPlaceholderLength));
         }
-        return sb.ToString();
+        var message = sb.ToString();
+        if (sb.Capacity > 64 * 1024)
+        {
+            t_builder = null;
+        }
+        return message;
     }
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
 
     /// <summary>Longest value placed into a message (characters).</summary>
     public const int MaxPlaceholderLength = 4096;

@@ -432,7 +432,10 @@ public static class Evaluator
             case IFormattable f:
                 return f.ToString(null, CultureInfo.InvariantCulture);
             case IEnumerable e:
-                var sb = new StringBuilder();
+                // The thread's builder is taken while a list is formatted (a nested list builds its own) and given back.
+                var sb = t_listBuilder ?? new StringBuilder(256);
+                t_listBuilder = null;
+                sb.Clear();
                 foreach (var item in e)
                 {
                     if (sb.Length > 0)
@@ -446,11 +449,16 @@ public static class Evaluator
                         break;
                     }
                 }
-                return sb.Length == 0 ? "(none)" : sb.ToString();
+                var text = sb.Length == 0 ? "(none)" : sb.ToString();
+                t_listBuilder = sb.Capacity <= 64 * 1024 ? sb : null;
+                return text;
             default:
                 return value.ToString() ?? "(none)";
         }
     }
+
+    [ThreadStatic]
+    private static StringBuilder? t_listBuilder;
 
     private static Exception Unwrap(Exception e)
     {
