@@ -323,16 +323,27 @@ public static class WholeRun
         sw.Restart();
         var loaded = SnapshotLoader.Load(estate, new LoadOptions { MaxBytes = 4L << 30 });
         var load = sw.Elapsed.TotalMilliseconds;
+        var allocs = new List<string>();
+        var mark = allocated0;
+        void Allocated(string stage)
+        {
+            var now = GC.GetTotalAllocatedBytes(precise: true);
+            allocs.Add(string.Create(CultureInfo.InvariantCulture, $"{stage} {(now - mark) / 1048576.0:F0} MiB ({GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} GCs)"));
+            mark = now;
+        }
+        Allocated("load");
 
         sw.Restart();
         var catalog = RuleSetLoader.Load([rules]).Catalog ?? throw new InvalidOperationException("rules do not load");
         var compile = sw.Elapsed.TotalMilliseconds;
+        Allocated("compile");
 
         var me = Process.GetCurrentProcess();
         var cpu0 = me.TotalProcessorTime;
         sw.Restart();
         var results = Evaluator.Evaluate(catalog, loaded, new EvaluationOptions { SnapshotPath = estate });
         var evaluate = sw.Elapsed.TotalMilliseconds;
+        Allocated("evaluate");
         me.Refresh();
         var cpu = (me.TotalProcessorTime - cpu0).TotalMilliseconds;
 
@@ -346,6 +357,7 @@ public static class WholeRun
             sw.Restart();
             var written = ReportWriter.Write(results, flag, outDir);
             var ms = sw.Elapsed.TotalMilliseconds;
+            Allocated(format);
             if (written.Count > 0)
             {
                 outputMs[format] = ms;
@@ -374,6 +386,7 @@ public static class WholeRun
             AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated0,
         };
         GC.KeepAlive(loaded);
+        Console.Error.WriteLine($"{Path.GetFileName(estate)}: allocated by stage (GC counts gen0/gen1/gen2 so far): " + string.Join(", ", allocs));
         Console.WriteLine(JsonSerializer.Serialize(m, Line));
         return 0;
     }
