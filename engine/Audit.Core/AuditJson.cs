@@ -9,7 +9,11 @@ public static class AuditJson
     public static readonly JsonSerializerOptions Options = Create(indented: true);
     public static readonly JsonSerializerOptions Compact = Create(indented: false);
 
-    private static JsonSerializerOptions Create(bool indented)
+    /// <summary><see cref="Options"/> for reading input files: repeated short strings share one object while
+    /// <see cref="Loading.SharedStrings.Begin"/> is in effect on the reading thread (<see cref="Loading.JsonFileLoader"/>).</summary>
+    public static readonly JsonSerializerOptions Reading = Create(indented: true, new Loading.SharedStrings());
+
+    private static JsonSerializerOptions Create(bool indented, JsonConverter? converter = null)
     {
         var o = new JsonSerializerOptions
         {
@@ -27,6 +31,10 @@ public static class AuditJson
             NumberHandling = JsonNumberHandling.Strict,
             RespectNullableAnnotations = true,
         };
+        if (converter is not null)
+        {
+            o.Converters.Add(converter);
+        }
         o.MakeReadOnly(populateMissingResolver: true);
         return o;
     }

@@ -21,6 +21,25 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Equal_evidence_of_many_checks_is_kept_once_and_says_what_each_check_found()
+    {
+        var catalog = RuleSetText.Compile(RuleSetText.Rule("T-EV-001", "vm", "vm.Guest.IntegrationServicesVersion != \"0\"",
+            expected: "\"at least \" + \"6.2\"", actual: "\"version \" + vm.Guest.IntegrationServicesVersion"));
+        var vms = Enumerable.Range(0, 40).Select(i => Facts.Vm($"V{i:00}", i % 2 == 0 ? "6.2.9200.16433" : "6.3.9600.16384")).ToList();
+        var verdicts = RuleSetText.Evaluate(catalog, Facts.Snapshot(Facts.Host("A", vms: vms))).Results;
+        Assert.Equal(40, verdicts.Count);
+        Assert.All(verdicts, v => Assert.Equal("at least 6.2", v.Expected));
+        foreach (var v in verdicts)
+        {
+            var i = int.Parse(v.Entity.Key[^2..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(i % 2 == 0 ? "version 6.2.9200.16433" : "version 6.3.9600.16384", v.Actual);
+        }
+        // Each worker keeps one object per distinct text: at most one per worker, not one per check.
+        var distinctObjects = verdicts.Select(v => v.Expected!).Distinct(ReferenceEqualityComparer.Instance).Count();
+        Assert.InRange(distinctObjects, 1, Environment.ProcessorCount);
+    }
+
+    [Fact]
     public void Collector_error_makes_dependent_rules_error_never_pass()
     {
         var catalog = RuleSetText.Compile(RuleSetText.Rule("T-KB-001", "host", "host.Hotfixes.Count() >= 0"));

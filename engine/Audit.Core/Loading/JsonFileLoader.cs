@@ -71,7 +71,8 @@ public static class JsonFileLoader
         {
             try
             {
-                return (Value: JsonSerializer.Deserialize<T>(bytes, AuditJson.Options), Error: (JsonException?)null);
+                using var shared = SharedStrings.Begin();
+                return (Value: JsonSerializer.Deserialize<T>(bytes, AuditJson.Reading), Error: (JsonException?)null);
             }
             catch (JsonException e)
             {

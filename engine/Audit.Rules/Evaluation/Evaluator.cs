@@ -130,6 +130,7 @@ public static class Evaluator
         void Worker()
         {
             var local = new long[rules.Count];
+            var evidence = new EvidenceTexts();
             workerTicks.Enqueue(local);
             while (true)
             {
@@ -150,7 +151,7 @@ public static class Evaluator
                 }
                 try
                 {
-                    v = EvaluateOne(rules[r], e, collectedAt);
+                    v = EvaluateOne(rules[r], e, collectedAt, evidence);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -209,7 +210,7 @@ public static class Evaluator
         return verdicts!;
     }
 
-    internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt)
+    internal static Verdict EvaluateOne(CompiledRule rule, Entity entity, DateTimeOffset collectedAt, EvidenceTexts evidence)
     {
         EvaluationBudget.Reset();
         if (entity.Blocked is { } blocked)
@@ -301,8 +302,8 @@ public static class Evaluator
             passed = false;
             failure = Explain(e);
         }
-        var expected = Evidence(rule.Expected, values);
-        var actual = Evidence(rule.Actual, values);
+        var expected = evidence.Share(Evidence(rule.Expected, values));
+        var actual = evidence.Share(Evidence(rule.Actual, values));
         if (failure is not null)
         {
             return Make(rule, entity, Outcome.Error, $"could not evaluate: {failure}", expected, actual);
@@ -479,5 +480,39 @@ public static class Evaluator
             InvalidOperationException io when io.Message.Contains("Nullable object must have a value", StringComparison.Ordinal) => "a fact it reads is missing (null)",
             _ => e.Message,
         };
+    }
+}
+
+/// <summary>
+/// One string object for each distinct evidence text a worker produces: most checks of a rule describe what they expect,
+/// and often what they found, in the same words ("offered: Heartbeat, ...", "all listed"), yet each check builds its
+/// own copy, and every verdict keeps it until the outputs are written. On a generated 1,000-host estate 318,000 verdicts
+/// carry 2,400 distinct expected and 6,100 distinct actual texts. Kept per worker (no locking) and only for the run.
+/// </summary>
+internal sealed class EvidenceTexts
+{
+    /// <summary>Longest text shared (characters); longer ones are rarely repeated.</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>Distinct texts kept per worker.</summary>
+    public const int MaxEntries = 100_000;
+
+    private readonly HashSet<string> _texts = new(StringComparer.Ordinal);
+
+    public string? Share(string? text)
+    {
+        if (text is null || text.Length > MaxLength)
+        {
+            return text;
+        }
+        if (_texts.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+        if (_texts.Count < MaxEntries)
+        {
+            _texts.Add(text);
+        }
+        return text;
     }
 }
