@@ -44,6 +44,25 @@ public class JsonFileLoaderTests
         Assert.Equal(Hashing.Sha256(bytes), s.Sha256);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_document_without_its_bytes_finds_positions_in_its_file(bool bom)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("s.json");
+        var text = Encoding.UTF8.GetBytes(Minimal);
+        File.WriteAllBytes(path, bom ? [.. Encoding.UTF8.GetPreamble(), .. text] : text);
+        var full = SnapshotLoader.Load(path);
+        var slim = full.WithoutBytes(path);
+        Assert.Empty(slim.Utf8);
+        Assert.Equal(full.Value, slim.Value);
+        Assert.Equal(full.Sha256, slim.Sha256);
+        Assert.Equal((6, 15), full.Positions.Position("hosts[0].name"));
+        Assert.Equal(full.Positions.Position("hosts[0].name"), slim.Positions.Position("hosts[0].name"));
+        Assert.Equal(full.Positions.Position("collectedAt"), slim.Positions.Position("collectedAt"));
+    }
+
     [Fact]
     public void Syntax_error_reports_line_and_column()
     {

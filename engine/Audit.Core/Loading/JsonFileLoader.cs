@@ -11,8 +11,21 @@ namespace Audit.Core.Loading;
 public sealed record LoadedJson<T>(T Value, byte[] Utf8, string Sha256, string DisplayPath)
 {
     private JsonPositionIndex? _positions;
+    private string? _rereadFrom;
 
-    public JsonPositionIndex Positions => _positions ??= JsonPositionIndex.Build(Utf8);
+    /// <summary>Where things are in the file (line, column of a path), built at the first question.</summary>
+    public JsonPositionIndex Positions => _positions ??= JsonPositionIndex.Build(_rereadFrom is null ? Utf8 : JsonFileLoader.ReadForPositions(_rereadFrom));
+
+    /// <summary>
+    /// The same document without its bytes, for a caller holding many documents at once (<c>audit snapshot merge</c>):
+    /// <see cref="Positions"/> reads <paramref name="path"/> again if a diagnostic needs a position.
+    /// </summary>
+    public LoadedJson<T> WithoutBytes(string path)
+    {
+        var slim = this with { Utf8 = [] };
+        slim._rereadFrom = path;
+        return slim;
+    }
 }
 
 /// <summary>How a document is checked against its schema: whole, split per element of its large arrays, or split when large (default).</summary>
@@ -49,6 +62,13 @@ public static class JsonFileLoader
         var shown = displayPath ?? path;
         var bytes = InputFile.ReadAllBytes(path, options.MaxBytes, shown);
         return Parse<T>(bytes, schemaName, shown);
+    }
+
+    /// <summary>The bytes positions are counted in (a leading BOM removed, as <see cref="Parse{T}"/> removes it).</summary>
+    internal static byte[] ReadForPositions(string path)
+    {
+        var raw = File.ReadAllBytes(path);
+        return raw.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? raw[3..] : raw;
     }
 
     public static LoadedJson<T> Parse<T>(byte[] raw, string schemaName, string displayPath)
