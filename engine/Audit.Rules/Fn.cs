@@ -14,24 +14,27 @@ namespace Audit.Rules;
 public static class Fn
 {
     /// <summary>Parses a version (trimmed); throws when it is not one, so a garbled fact is an error, not a pass.</summary>
-    public static Version Ver(string? text)
+    public static Version Ver(string? text) => Remembered(text, ref t_lastVersion, ParseVer);
+
+    // A check often parses the same fact many times (a lookup table's rows against one version): the last text on this
+    // thread and what it gave are remembered, by reference (strings and versions are immutable).
+    [ThreadStatic]
+    private static (string? Text, Version? Value) t_lastVersion;
+
+    [ThreadStatic]
+    private static (string? Text, string? Value) t_lastMajorMinor;
+
+    private static T Remembered<T>(string? text, ref (string? Text, T? Value) last, Func<string?, T> compute)
+        where T : class
     {
-        // A check often parses the same fact many times (a lookup table's rows against one version): the last text parsed
-        // on this thread is remembered by reference (strings and versions are immutable).
-        if (text is not null && ReferenceEquals(text, t_lastVersionText))
+        if (text is not null && ReferenceEquals(text, last.Text))
         {
-            return t_lastVersion!;
+            return last.Value!;
         }
-        var parsed = ParseVer(text);
-        (t_lastVersionText, t_lastVersion) = (text, parsed);
-        return parsed;
+        var value = compute(text);
+        last = (text, value);
+        return value;
     }
-
-    [ThreadStatic]
-    private static string? t_lastVersionText;
-
-    [ThreadStatic]
-    private static Version? t_lastVersion;
 
     private static Version ParseVer(string? text)
     {
@@ -372,23 +375,11 @@ public static class Fn
         guest?.OsName is not { Length: > 0 } name || name.Contains("Windows", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"6.1" of "6.1.7601" (major.minor of a version); throws when the text is not a version.</summary>
-    public static string MajorMinor(string? version)
+    public static string MajorMinor(string? version) => Remembered(version, ref t_lastMajorMinor, static v =>
     {
-        if (version is not null && ReferenceEquals(version, t_lastMajorMinorOf))
-        {
-            return t_lastMajorMinor!;
-        }
-        var v = Ver(version);
-        var majorMinor = string.Create(CultureInfo.InvariantCulture, $"{v.Major}.{v.Minor}");
-        (t_lastMajorMinorOf, t_lastMajorMinor) = (version, majorMinor);
-        return majorMinor;
-    }
-
-    [ThreadStatic]
-    private static string? t_lastMajorMinorOf;
-
-    [ThreadStatic]
-    private static string? t_lastMajorMinor;
+        var parsed = Ver(v);
+        return string.Create(CultureInfo.InvariantCulture, $"{parsed.Major}.{parsed.Minor}");
+    });
 
     /// <summary>The build (third part) of "6.1.7601"; throws when there is none.</summary>
     public static int Build(string? version)
