@@ -127,30 +127,27 @@ public static class EvaluationBudget
         ArgumentNullException.ThrowIfNull(source);
         if (source is T[] or List<T>)
         {
-            Count(((IReadOnlyCollection<T>)source).Count);
+            ChargeElements(((IReadOnlyCollection<T>)source).Count);
             return source;
         }
         return Iterate(source);
-
-        static void Count(int n)
-        {
-            t_elements += n;
-            if (t_elements > MaxElementsPerCheck)
-            {
-                throw new EvaluationBudgetException($"it enumerates more than {MaxElementsPerCheck:N0} elements");
-            }
-        }
 
         static IEnumerable<T> Iterate(IEnumerable<T> source)
         {
             foreach (var item in source)
             {
-                if (++t_elements > MaxElementsPerCheck)
-                {
-                    throw new EvaluationBudgetException($"it enumerates more than {MaxElementsPerCheck:N0} elements");
-                }
+                ChargeElements(1);
                 yield return item;
             }
+        }
+    }
+
+    private static void ChargeElements(int count)
+    {
+        t_elements += count;
+        if (t_elements > MaxElementsPerCheck)
+        {
+            throw new EvaluationBudgetException($"it enumerates more than {MaxElementsPerCheck:N0} elements");
         }
     }
 
